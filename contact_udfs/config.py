@@ -1,0 +1,261 @@
+"""Settings: environment variables and an optional TOML file, as one object.
+
+The environment wins over the file, the file over the defaults. Keys are kept
+in a :class:`Secret` so that no ``repr``, log line or traceback can show them.
+
+Config file (``CONTACT_UDFS_CONFIG`` or ``<user config dir>/contact_udfs/config.toml``)::
+
+    providers = ["dropcontact", "coldlead", "local"]
+    cache = "~/contacts.sqlite"          # or "redis://host:6379/0"
+    budget = 500
+    ttl_days = 30
+    poll_interval = 2
+    poll_timeout = 600
+
+    [dropcontact]
+    api_key = "..."
+    base_url = "https://api.dropcontact.com"
+    rate_limit = "10/1"
+    api = "v1"                           # or "legacy" for the /batch endpoint
+    language = "en"
+    siren = false
+
+    [coldlead]
+    api_key = "..."
+    rate_limit = "200/60"
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .exceptions import ConfigurationError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = [
+    "PAID_PROVIDERS",
+    "ProviderSettings",
+    "RateLimit",
+    "Secret",
+    "Settings",
+    "default_cache_path",
+    "load_settings",
+]
+
+APP_NAME = "contact_udfs"
+PAID_PROVIDERS: tuple[str, ...] = ("dropcontact", "fullcontact", "coldlead")
+
+DEFAULT_BASE_URLS = {
+    "dropcontact": "https://api.dropcontact.com",
+    "fullcontact": "https://api.fullcontact.com",
+    "coldlead": "https://api.coldlead.io",
+}
+#: paced a little under what each vendor documents
+DEFAULT_RATE_LIMITS = {
+    "dropcontact": "10/1",
+    "fullcontact": "10/1",
+    "coldlead": "190/60",
+}
+DEFAULT_TTL_DAYS = 30.0  # how long Dropcontact keeps results
+DEFAULT_POLL_INTERVAL = 2.0
+DEFAULT_POLL_TIMEOUT = 600.0
+DEFAULT_CLAIM_TTL = 120.0
+DEFAULT_HTTP_TIMEOUT = (5.0, 60.0)
+
+
+class Secret:
+    """A string that never shows itself in ``repr``/``str``/logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``limit`` requests per ``seconds``; parsed from ``"N/S"``."""
+
+    limit: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str | RateLimit) -> RateLimit:
+        if isinstance(text, RateLimit):
+            return text
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*", str(text))
+        if not match or int(match.group(1)) < 1 or float(match.group(2)) <= 0:
+            raise ConfigurationError(
+                f"rate limit {text!r} is not 'N/S' (N requests per S seconds), e.g. '200/60'"
+            )
+        return cls(int(match.group(1)), float(match.group(2)))
+
+    def __str__(self) -> str:
+        return f"{self.limit}/{self.seconds:g}"
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """One paid provider's settings; ``api_key`` None means the provider is off."""
+
+    name: str
+    api_key: Secret | None = None
+    base_url: str = ""
+    rate_limit: RateLimit = field(default_factory=lambda: RateLimit(10, 1.0))
+    #: extra provider options (Dropcontact ``api``, ``language``, ``siren``...)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, resolved once; pass it to :class:`Client`."""
+
+    providers: tuple[str, ...] = ()
+    cache: str = ""
+    budget: float | None = None
+    ttl_days: float = DEFAULT_TTL_DAYS
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    poll_timeout: float = DEFAULT_POLL_TIMEOUT
+    claim_ttl: float = DEFAULT_CLAIM_TTL
+    #: (connect, read) seconds for every HTTP call
+    http_timeout: tuple[float, float] = DEFAULT_HTTP_TIMEOUT
+    provider_settings: Mapping[str, ProviderSettings] = field(default_factory=dict)
+    config_file: str | None = None
+
+    def provider(self, name: str) -> ProviderSettings:
+        return self.provider_settings.get(name) or ProviderSettings(name=name)
+
+    @property
+    def ttl_seconds(self) -> float | None:
+        return self.ttl_days * 86400 if self.ttl_days > 0 else None
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed; unknown names raise ``TypeError``."""
+        valid = {f.name for f in fields(self)}
+        unknown = set(changes) - valid
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return replace(self, **changes)
+
+
+def default_cache_path() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME)) / "contacts.sqlite"
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def _read_file(path: Path, explicit: bool) -> dict[str, Any]:
+    if not path.exists():
+        if explicit:
+            raise ConfigurationError(f"config file {path} does not exist")
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"config file {path} cannot be read: {exc}") from None
+
+
+def _number(name: str, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{name} must be a number, got {value!r}") from None
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, config_file: str | os.PathLike[str] | None = None
+) -> Settings:
+    """Resolve settings from ``environ`` (default ``os.environ``) and the config file."""
+    env = os.environ if environ is None else environ
+    explicit = config_file or env.get("CONTACT_UDFS_CONFIG")
+    path = Path(explicit).expanduser() if explicit else default_config_path()
+    data = _read_file(path, bool(explicit))
+
+    prov: dict[str, ProviderSettings] = {}
+    for name in PAID_PROVIDERS:
+        section = data.get(name, {}) or {}
+        if not isinstance(section, dict):
+            raise ConfigurationError(f"[{name}] in {path} must be a table")
+        upper = name.upper()
+        key = env.get(f"{upper}_API_KEY") or section.get("api_key") or None
+        base = env.get(f"{upper}_BASE_URL") or section.get("base_url") or DEFAULT_BASE_URLS[name]
+        rate = (
+            env.get(f"{upper}_RATE_LIMIT") or section.get("rate_limit") or DEFAULT_RATE_LIMITS[name]
+        )
+        options = {
+            k: v for k, v in section.items() if k not in ("api_key", "base_url", "rate_limit")
+        }
+        if name == "dropcontact" and env.get("DROPCONTACT_API"):
+            options["api"] = env["DROPCONTACT_API"]
+        prov[name] = ProviderSettings(
+            name=name,
+            api_key=Secret(key.strip()) if key and key.strip() else None,
+            base_url=str(base).rstrip("/"),
+            rate_limit=RateLimit.parse(rate),
+            options=options,
+        )
+
+    order_text = env.get("CONTACT_UDFS_PROVIDERS") or data.get("providers")
+    if order_text:
+        items = order_text.split(",") if isinstance(order_text, str) else list(order_text)
+        order = tuple(p.strip().lower() for p in items if str(p).strip())
+    else:
+        order = tuple(n for n in PAID_PROVIDERS if prov[n].enabled) + ("local",)
+
+    budget_raw = env.get("CONTACT_UDFS_BUDGET") or data.get("budget")
+    budget = _number("CONTACT_UDFS_BUDGET", budget_raw) if budget_raw not in (None, "") else None
+    cache = env.get("CONTACT_UDFS_CACHE") or data.get("cache") or str(default_cache_path())
+    if not str(cache).startswith(("redis://", "rediss://", "unix://")):
+        cache = str(Path(str(cache)).expanduser())
+
+    def num(env_name: str, key: str, default: float) -> float:
+        raw = env.get(env_name) or data.get(key)
+        return _number(env_name, raw) if raw not in (None, "") else default
+
+    return Settings(
+        providers=order,
+        cache=str(cache),
+        budget=budget,
+        ttl_days=num("CONTACT_UDFS_TTL_DAYS", "ttl_days", DEFAULT_TTL_DAYS),
+        poll_interval=num("CONTACT_UDFS_POLL_INTERVAL", "poll_interval", DEFAULT_POLL_INTERVAL),
+        poll_timeout=num("CONTACT_UDFS_POLL_TIMEOUT", "poll_timeout", DEFAULT_POLL_TIMEOUT),
+        claim_ttl=num("CONTACT_UDFS_CLAIM_TTL", "claim_ttl", DEFAULT_CLAIM_TTL),
+        provider_settings=prov,
+        config_file=str(path) if path.exists() else None,
+    )

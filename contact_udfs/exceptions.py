@@ -1,0 +1,130 @@
+"""Every error ``contact_udfs`` raises, in one tree.
+
+Outcomes such as ``invalid``, ``risky`` or ``unknown`` are *values* of a result's
+``status``; an exception always means "no answer could be produced".
+
+* ``ContactUDFError`` - base of everything below
+  * ``ConfigurationError(ValueError)`` - bad settings, missing key, bad config file
+    * ``UnknownProviderError`` - a provider name that is not registered
+  * ``InputFileError(ValueError)`` - a CLI input file that cannot be read
+  * ``BudgetExceededError`` - the estimate is above the budget; nothing was sent
+  * ``StoreError`` - the cache/journal backend failed
+  * ``ProviderError`` - a provider refused or failed; carries ``provider``,
+    ``status_code`` and ``message`` (never the key)
+    * ``AuthenticationError`` - wrong or missing key (401, FullContact 403)
+    * ``QuotaExceededError`` - out of credits (Dropcontact 403, FullContact 403, ColdLead 402)
+    * ``RateLimitError`` - 429 that did not clear in time
+    * ``BadRequestError`` - 400/404/422: the request itself was refused
+    * ``ProviderUnavailable`` - 5xx or connection failure
+    * ``ProviderResponseError`` - an answer we could not parse
+
+Auth and quota errors stop all spending on that provider: the engine saves what
+was already answered, releases its claims and re-raises them for the user.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequestError",
+    "BudgetExceededError",
+    "ConfigurationError",
+    "ContactUDFError",
+    "InputFileError",
+    "ProviderError",
+    "ProviderResponseError",
+    "ProviderUnavailable",
+    "QuotaExceededError",
+    "RateLimitError",
+    "StoreError",
+    "UnknownProviderError",
+]
+
+
+class ContactUDFError(Exception):
+    """Base class: catch this to handle anything the package raises."""
+
+
+class ConfigurationError(ContactUDFError, ValueError):
+    """Settings are missing or malformed (env var, config file, argument)."""
+
+
+class UnknownProviderError(ConfigurationError):
+    """A provider name that is not in the registry."""
+
+
+class InputFileError(ContactUDFError, ValueError):
+    """An input file (CSV/XLSX) is missing, unreadable or lacks the column asked for."""
+
+
+class StoreError(ContactUDFError):
+    """The cache / journal backend failed."""
+
+
+class BudgetExceededError(ContactUDFError):
+    """The credits a call would spend exceed the budget; nothing was sent.
+
+    ``estimate`` maps provider name to the credits it would cost.
+    """
+
+    def __init__(self, estimate: dict[str, int], budget: float) -> None:
+        self.estimate = dict(estimate)
+        self.budget = budget
+        total = sum(self.estimate.values())
+        detail = ", ".join(f"{name}: {n}" for name, n in self.estimate.items() if n)
+        super().__init__(
+            f"this call would spend {total} credits ({detail or 'none'}), "
+            f"above the budget of {budget:g}; nothing was sent. "
+            "Raise the budget (budget=..., --budget or CONTACT_UDFS_BUDGET) or send fewer rows."
+        )
+
+
+class ProviderError(ContactUDFError):
+    """A provider refused or failed a call.
+
+    The message names the provider, the HTTP status and the provider's own
+    message. Keys are never part of it (URLs are redacted before they get here).
+    """
+
+    #: what the user should do, appended to the message
+    hint: str = ""
+
+    def __init__(
+        self,
+        provider: str,
+        message: str,
+        *,
+        status_code: int | None = None,
+        payload: object | None = None,
+    ) -> None:
+        self.provider = provider
+        self.status_code = status_code
+        self.message = message
+        self.payload = payload
+        status = f" (HTTP {status_code})" if status_code is not None else ""
+        hint = f" {self.hint}" if self.hint else ""
+        super().__init__(f"{provider}{status}: {message}.{hint}".replace("..", "."))
+
+
+class AuthenticationError(ProviderError):
+    hint = "Check the provider's API key (environment variable or config file)."
+
+
+class QuotaExceededError(ProviderError):
+    hint = "The account is out of credits or over its quota; no more requests were sent."
+
+
+class RateLimitError(ProviderError):
+    hint = "The provider's rate limit did not clear in time; try again later or lower *_RATE_LIMIT."
+
+
+class BadRequestError(ProviderError):
+    hint = "The provider refused the request as malformed."
+
+
+class ProviderUnavailable(ProviderError):
+    hint = "The provider is down or unreachable; try again later."
+
+
+class ProviderResponseError(ProviderError):
+    hint = "The provider sent an answer that could not be read."

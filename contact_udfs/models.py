@@ -1,0 +1,251 @@
+"""Result types shared by every provider and every face (Excel, pandas, CLI).
+
+They are frozen dataclasses so a cached answer can be handed to many callers
+without one of them changing it for the others; ``to_dict``/``from_dict`` make
+a lossless JSON round trip because the store keeps JSON, never pickle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, ClassVar, TypeVar
+
+__all__ = [
+    "Answer",
+    "Enrichment",
+    "FoundEmail",
+    "Operation",
+    "Status",
+    "Verification",
+    "answer_from_dict",
+    "best_answer",
+    "utcnow",
+]
+
+
+class Status(str, Enum):
+    """The unified verdict vocabulary every provider is mapped to."""
+
+    DELIVERABLE = "deliverable"
+    RISKY = "risky"
+    UNDELIVERABLE = "undeliverable"
+    UNKNOWN = "unknown"
+    INVALID = "invalid"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Operation(str, Enum):
+    """What is asked of a provider; part of every cache key."""
+
+    VERIFY = "verify"
+    FIND = "find"
+    ENRICH = "enrich"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, so stored times compare across machines."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+_STATUS_RANK = {
+    Status.DELIVERABLE: 4,
+    Status.UNDELIVERABLE: 4,
+    Status.INVALID: 4,
+    Status.RISKY: 3,
+    Status.UNKNOWN: 1,
+}
+
+A = TypeVar("A", bound="Answer")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answer:
+    """Fields every answer carries: the verdict and where it came from."""
+
+    kind: ClassVar[str] = "answer"
+
+    status: Status = Status.UNKNOWN
+    reason: str | None = None
+    provider: str = ""
+    checked_at: datetime | None = None
+    from_cache: bool = False
+    #: an ``unknown`` that a later ``retry_unknown=True`` call may settle
+    retryable: bool = False
+    #: the provider's own fields, untouched
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.status, Status):
+            object.__setattr__(self, "status", Status(self.status))
+        if isinstance(self.checked_at, str):
+            object.__setattr__(self, "checked_at", datetime.fromisoformat(self.checked_at))
+
+    @property
+    def settled(self) -> bool:
+        """A confident answer: the waterfall stops here."""
+        return self.status is not Status.UNKNOWN
+
+    @property
+    def rank(self) -> float:
+        """How informative the answer is, to pick the best one of a waterfall."""
+        return _STATUS_RANK[self.status] - (0.5 if self.retryable else 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A fresh JSON-ready dict (never a view of the object)."""
+        out: dict[str, Any] = {"kind": self.kind}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Enum):
+                value = value.value
+            elif isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, (dict, list)):
+                value = json.loads(json.dumps(value, default=str))
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls: type[A], data: dict[str, Any]) -> A:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored so old rows still load."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    def replace(self: A, **changes: Any) -> A:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verification(Answer):
+    """The verdict on one email address."""
+
+    kind: ClassVar[str] = "verification"
+
+    #: the address as the user gave it (for display)
+    email: str = ""
+    #: normalized (or provider-corrected) address
+    address: str | None = None
+    syntax_valid: bool | None = None
+    catch_all: bool | None = None
+    disposable: bool | None = None
+    role: bool | None = None
+    free: bool | None = None
+    #: a typo fix such as ``ada@gmail.com`` for ``ada@gmial.com``
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FoundEmail(Answer):
+    """The address found for a person at a company."""
+
+    kind: ClassVar[str] = "found_email"
+
+    email: str | None = None
+    #: 0-1, how sure the provider is
+    confidence: float = 0.0
+    #: other plausible addresses, best first
+    candidates: list[str] = field(default_factory=list)
+    first_name: str | None = None
+    last_name: str | None = None
+    domain: str | None = None
+    company: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self.email is not None and self.status in (Status.DELIVERABLE, Status.RISKY)
+
+    @property
+    def rank(self) -> float:
+        return super().rank + (2.0 if self.email else 0.0) + self.confidence / 10
+
+
+#: Dropcontact's contact fields, in the order the vendor documents them
+ENRICHMENT_FIELDS: tuple[str, ...] = (
+    "civility", "first_name", "last_name", "full_name", "email", "qualification",
+    "phone", "mobile_phone", "company", "website", "linkedin", "job", "job_level",
+    "job_function", "company_linkedin", "nb_employees", "country", "siren", "siret",
+    "siret_address", "siret_zip", "siret_city", "vat", "naf5_code", "naf5_des",
+    "company_turnover", "company_results",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class Enrichment(Answer):
+    """Everything Dropcontact knows about a contact; ``email`` is the best address."""
+
+    kind: ClassVar[str] = "enrichment"
+
+    civility: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    full_name: str | None = None
+    email: str | None = None
+    qualification: str | None = None
+    #: every address with its qualification, as the provider lists them
+    emails: list[dict[str, str]] = field(default_factory=list)
+    phone: str | None = None
+    mobile_phone: str | None = None
+    company: str | None = None
+    website: str | None = None
+    linkedin: str | None = None
+    job: str | None = None
+    job_level: str | None = None
+    job_function: str | None = None
+    company_linkedin: str | None = None
+    nb_employees: str | None = None
+    country: str | None = None
+    siren: str | None = None
+    siret: str | None = None
+    siret_address: str | None = None
+    siret_zip: str | None = None
+    siret_city: str | None = None
+    vat: str | None = None
+    naf5_code: str | None = None
+    naf5_des: str | None = None
+    company_turnover: str | None = None
+    company_results: str | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settled(self) -> bool:
+        return self.status is not Status.UNKNOWN or self.email is not None
+
+
+_KINDS: dict[str, type[Answer]] = {
+    cls.kind: cls for cls in (Verification, FoundEmail, Enrichment)
+}
+
+RESULT_TYPES: dict[Operation, type[Answer]] = {
+    Operation.VERIFY: Verification,
+    Operation.FIND: FoundEmail,
+    Operation.ENRICH: Enrichment,
+}
+
+
+def answer_from_dict(data: dict[str, Any]) -> Answer:
+    """Rebuild whichever answer type ``data`` was made from."""
+    try:
+        cls = _KINDS[data["kind"]]
+    except KeyError as exc:
+        raise ValueError(f"not a stored answer: kind={data.get('kind')!r}") from exc
+    return cls.from_dict(data)
+
+
+def best_answer(answers: list[A]) -> A:
+    """The most informative answer of a waterfall; ties go to the earliest provider."""
+    best = answers[0]
+    for answer in answers[1:]:
+        if answer.rank > best.rank:
+            best = answer
+    return best

@@ -1,0 +1,1 @@
+"""Provider registry: short lowercase aliases -> classes, loaded lazily."""

@@ -1,0 +1,109 @@
+"""Answers survive a JSON round trip unchanged (the store keeps JSON, never pickle)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from contact_udfs.models import (
+    Enrichment,
+    FoundEmail,
+    Status,
+    Verification,
+    answer_from_dict,
+    best_answer,
+)
+
+WHEN = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
+
+SAMPLES = [
+    Verification(
+        email="José@Bücher.de",
+        address="josé@xn--bcher-kva.de",
+        status="risky",
+        reason="accept_all",
+        catch_all=True,
+        disposable=False,
+        role=False,
+        free=None,
+        suggestion=None,
+        provider="coldlead",
+        checked_at=WHEN,
+        retryable=False,
+        raw={"status": "risky", "nested": {"a": [1, 2]}},
+    ),
+    Verification(email="a@b.com", reason="connection_lost", retryable=True, provider="fullcontact"),
+    FoundEmail(
+        email="ada.lovelace@acme.com",
+        status=Status.DELIVERABLE,
+        confidence=0.9,
+        candidates=["ada.lovelace@acme.com", "alovelace@acme.com"],
+        first_name="Ada",
+        last_name="Lovelace",
+        domain="acme.com",
+        provider="dropcontact",
+        checked_at=WHEN,
+    ),
+    FoundEmail(email=None, reason="not_found", provider="coldlead"),
+    Enrichment(
+        civility="Mme",
+        first_name="Zoë",
+        last_name="Müller",
+        email="zoe@acme.fr",
+        qualification="nominative@pro",
+        emails=[{"email": "zoe@acme.fr", "qualification": "nominative@pro"}],
+        siren="500 500 500",
+        custom_fields={"cu_key": "zoe@acme.fr"},
+        status=Status.DELIVERABLE,
+        provider="dropcontact",
+        checked_at=WHEN,
+    ),
+]
+
+
+@pytest.mark.parametrize("answer", SAMPLES, ids=lambda a: f"{a.kind}-{a.provider}")
+def test_json_round_trip(answer):
+    text = answer.to_json()
+    back = answer_from_dict(json.loads(text))
+    assert back == answer
+    assert back.raw == answer.raw and type(back) is type(answer)
+    assert back.to_dict() == answer.to_dict()
+
+
+def test_to_dict_is_a_copy():
+    ans = SAMPLES[0]
+    d = ans.to_dict()
+    d["raw"]["nested"]["a"].append(3)
+    assert ans.raw["nested"]["a"] == [1, 2]
+
+
+def test_status_vocabulary():
+    assert [s.value for s in Status] == [
+        "deliverable",
+        "risky",
+        "undeliverable",
+        "unknown",
+        "invalid",
+    ]
+    with pytest.raises(ValueError):
+        Verification(status="maybe")
+
+
+def test_best_answer_prefers_settled_then_earliest():
+    unknown = Verification(provider="a")
+    retry = Verification(provider="b", retryable=True)
+    risky = Verification(provider="c", status=Status.RISKY)
+    good = Verification(provider="d", status=Status.DELIVERABLE)
+    assert best_answer([unknown, retry]).provider == "a"
+    assert best_answer([unknown, risky, good]).provider == "d"
+    assert best_answer([good, Verification(provider="e", status="undeliverable")]).provider == "d"
+    miss = FoundEmail(provider="x", reason="not_found")
+    guess = FoundEmail(provider="local", email="a@b.com", confidence=0.25)
+    assert best_answer([miss, guess]).provider == "local"
+
+
+def test_unknown_stored_fields_are_ignored():
+    d = SAMPLES[1].to_dict() | {"added_in_a_later_version": 1}
+    assert answer_from_dict(d) == SAMPLES[1]

@@ -1,0 +1,163 @@
+"""FullContact email verification v2 (seed 003): verify only.
+
+One address is one synchronous GET; more go in one batch POST (at most 300) that is
+polled, or delivered to ``options["webhook_url"]`` when set. Answers are keyed by the
+email *as sent*, so we always send exactly ``task.key``; ``address`` may come back
+corrected. The key is the ``apiKey`` query parameter, and the vendor's own ``person``
+and ``company`` links end in ``apiKey=``: ``raw`` is scrubbed before it is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from ..exceptions import (
+    AuthenticationError,
+    BadRequestError,
+    ProviderError,
+    ProviderResponseError,
+    ProviderUnavailable,
+    QuotaExceededError,
+    RateLimitError,
+)
+from ..http import Ambiguous, Auth, ErrorRule
+from ..models import Answer, Operation, Status
+from ._http_provider import HttpProvider
+from .base import JobRef, Submission, Task
+
+__all__ = ["FullContactProvider", "verification_fields"]
+
+_KEY_PROBLEM = re.compile(r"(?i)api ?key.*(missing|invalid|not valid|unknown)|no api ?key")
+_RATE_PROBLEM = re.compile(r"(?i)rate ?limit|too many")
+
+
+def _forbidden(message: str) -> type[ProviderError]:
+    """FullContact answers 403 for a bad key, an exhausted quota and a rate limit alike."""
+    if _RATE_PROBLEM.search(message):
+        return RateLimitError
+    if _KEY_PROBLEM.search(message):
+        return AuthenticationError
+    return QuotaExceededError
+
+
+def verification_fields(entry: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """Verification fields from one ``emails`` entry (``attributes`` + ``sendSafely``)."""
+    attrs = entry.get("attributes") if isinstance(entry.get("attributes"), dict) else {}
+    returned = str(entry.get("address") or key).lower()
+    corrected = entry.get("corrected") is True and returned != key.lower()
+    fields: dict[str, Any] = {
+        "address": returned if corrected else key,
+        "suggestion": returned if corrected else None,
+        "syntax_valid": attrs.get("validSyntax"),
+        "catch_all": attrs.get("catchall"),
+        "disposable": attrs.get("disposable"),
+    }
+    if attrs.get("validSyntax") and not attrs.get("disposable") and "person" in entry:
+        fields["free"] = "company" not in entry  # the doc: no company link for free mail
+    if attrs.get("validSyntax") is False:
+        verdict = (Status.INVALID, "invalid_email")
+    elif attrs.get("disposable"):
+        verdict = (Status.RISKY, "disposable")
+    elif attrs.get("risky"):
+        verdict = (Status.RISKY, "spamtrap")
+    elif attrs.get("catchall"):
+        verdict = (Status.RISKY, "accept_all")
+    elif attrs.get("deliverable") is True:
+        unsafe = entry.get("sendSafely") is False
+        verdict = (Status.RISKY, "send_unsafe") if unsafe else (Status.DELIVERABLE,
+                                                                 "accepted_email")
+    elif attrs.get("deliverable") is False:
+        verdict = (Status.UNDELIVERABLE, "rejected_email")
+    else:
+        verdict = (Status.UNKNOWN, "no_verdict")
+    fields["status"], fields["reason"] = verdict
+    return fields
+
+
+class FullContactProvider(HttpProvider):
+    """FullContact verification; see the module docstring and docs/providers.md."""
+
+    name = "fullcontact"
+    operations = frozenset({Operation.VERIFY})
+    max_batch = 300
+    auth = Auth("query", "apiKey")
+    errors = {
+        400: ErrorRule(BadRequestError, "Bad request: part of the request is malformed or "
+                                        "missing parameters"),
+        403: ErrorRule(_forbidden, "Forbidden: no API key, or the key is over its quota or "
+                                   "rate limit"),
+        404: ErrorRule(BadRequestError, "Not found: the batch ID or resource does not exist"),
+        500: ErrorRule(ProviderUnavailable, "Unknown server error"),
+    }
+
+    def submit(self, operation: Operation, tasks: Sequence[Task]) -> Submission:
+        self._check(operation, tasks)
+        if not tasks:
+            return Submission()
+        if len(tasks) == 1:
+            return self._single(tasks[0])
+        body: dict[str, Any] = {"emails": [t.key for t in tasks]}
+        webhook = self.options.get("webhook_url") or self.options.get("webhookUrl")
+        if webhook:
+            body["webhookUrl"] = str(webhook)
+        try:
+            reply = self.client.call("POST", "/v2/verification/emails", paid=True, json=body)
+        except Ambiguous as exc:
+            return self._ambiguous(operation, tasks, exc)
+        batch_id = reply.get("batchId") if isinstance(reply, dict) else None
+        if not batch_id:
+            return self._ambiguous(operation, tasks, Ambiguous(
+                "provider_error", f"{self.name}: the batch answer has no batchId"))
+        return Submission(job=JobRef(provider=self.name, operation=operation,
+                                     job_id=str(batch_id), keys=tuple(t.key for t in tasks)))
+
+    def _single(self, task: Task) -> Submission:
+        try:
+            reply = self.client.call("GET", "/v2/verification/email", paid=True,
+                                     params={"email": task.key})
+        except Ambiguous as exc:
+            return self._ambiguous(Operation.VERIFY, [task], exc)
+        if not isinstance(reply, dict):
+            return self._ambiguous(Operation.VERIFY, [task], Ambiguous(
+                "provider_error", f"{self.name}: the answer is not a JSON object"))
+        return Submission(answers=self._answers((task.key,), reply))
+
+    def poll(self, job: JobRef, *, final: bool = False) -> dict[str, Answer] | None:
+        """Answers once the batch is complete; FullContact has no partial results."""
+        try:
+            reply = self.client.call("GET", f"/v2/verification/emails/{quote(job.job_id, safe='')}",
+                                     paid=False)
+        except BadRequestError as exc:
+            if exc.status_code == 404:  # gone: removed by the vendor, or never existed
+                return self._expired(job)
+            raise
+        if not isinstance(reply, dict):
+            raise ProviderResponseError(self.name, "the batch status is not a JSON object")
+        response = reply.get("response")
+        if not reply.get("completed") or not isinstance(response, dict):
+            return None
+        return self._answers(job.keys, response)
+
+    def _answers(self, keys: Sequence[str], response: Mapping[str, Any]) -> dict[str, Answer]:
+        emails = response.get("emails") if isinstance(response.get("emails"), dict) else {}
+        unknown = set(response.get("unknownEmails") or ())
+        failed = set(response.get("failedEmails") or ())
+        answers: dict[str, Answer] = {}
+        for key in keys:
+            entry = emails.get(key)
+            if isinstance(entry, dict):
+                answers[key] = self._answer(Operation.VERIFY, key, entry,
+                                            **verification_fields(entry, key))
+            elif key in unknown:
+                answers[key] = self._unknown(Operation.VERIFY, key, "unknown_email",
+                                             retryable=True, raw={"unknownEmails": [key]})
+            elif key in failed:
+                answers[key] = self._unknown(Operation.VERIFY, key, "failed_email",
+                                             retryable=True, raw={"failedEmails": [key]})
+            else:
+                answers[key] = self._unknown(Operation.VERIFY, key, "not_returned",
+                                             retryable=True)
+        return answers

@@ -249,7 +249,10 @@ class Engine:
         op, ttl = state.operation, self.settings.claim_ttl
         todo = keys
         wait = WAIT_START
-        deadline = self._clock() + ttl + (poll_timeout or self.settings.poll_timeout)
+        if poll_timeout is not None:  # the caller bounds how long it may wait (Excel: seconds)
+            deadline = self._clock() + poll_timeout
+        else:
+            deadline = self._clock() + ttl + self.settings.poll_timeout
         while todo:
             claim = self.store.claim(
                 provider.name, op.value, todo, owner=state.owner, ttl=ttl,
@@ -281,6 +284,7 @@ class Engine:
         )  # fmt: skip
         try:
             todo = poller.resume(op, keys)
+            last_extend = self._clock()
             for start in range(0, len(todo), provider.max_batch):
                 chunk = todo[start : start + provider.max_batch]
                 tasks = [Task(key, state.payloads[key]) for key in chunk]
@@ -309,13 +313,14 @@ class Engine:
                     poller.add(sub.job)
                 if sub.error is not None:
                     raise sub.error
-                self.store.extend(
-                    provider.name,
-                    op.value,
-                    todo[start:],
-                    owner=state.owner,
-                    ttl=self.settings.claim_ttl,
-                )
+                # keep the claims of what is still to send alive, without rewriting
+                # every claim after every chunk (that would be quadratic in the run size)
+                if self._clock() - last_extend > self.settings.claim_ttl / 4:
+                    self.store.extend(
+                        provider.name, op.value, todo[start:], owner=state.owner,
+                        ttl=self.settings.claim_ttl,
+                    )  # fmt: skip
+                    last_extend = self._clock()
             for key in poller.wait(poll_timeout):
                 if key in state.payloads:
                     self._mark_pending(state, provider, key)

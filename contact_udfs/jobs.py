@@ -90,6 +90,7 @@ class JobPoller:
         open_jobs = list(self.jobs)
         pending: list[str] = []
         first = True
+        last_extend = self._clock()
         while open_jobs:
             if not first:
                 self._sleep(max(0.0, min(interval, deadline - self._clock())))
@@ -107,12 +108,14 @@ class JobPoller:
                 for job, created in open_jobs:
                     pending += self._give_up(job, created)
                 break
-            if open_jobs:
+            if open_jobs and self._clock() - last_extend > self.settings.claim_ttl / 4:
+                # claims must outlive the wait, or another run would resume the same job
                 keys = [k for job, _ in open_jobs for k in job.keys]
                 self.store.extend(
                     self.provider.name, open_jobs[0][0].operation.value, keys,
                     owner=self.owner, ttl=self.settings.claim_ttl,
                 )  # fmt: skip
+                last_extend = self._clock()
         return pending
 
     # -- internals ------------------------------------------------------------

@@ -113,7 +113,10 @@ class RunReport:
         if self.pending:
             text += f"; {self.pending} pending (run again to collect)"
         if self.retryable:
-            text += f"; {self.retryable} unknown-retryable (use --retry-unknown to ask again)"
+            text += (
+                f"; {self.retryable} unknown-retryable"
+                " (ask again with retry_unknown=True / --retry-unknown)"
+            )
         return text
 
 

@@ -13,29 +13,29 @@
   ``secure_delete`` zeroes erased rows, and forget/clear truncate the WAL so an
   erased address leaves no copy on disk.
 * Time comes from an injectable clock, so expiry is tested without sleeping.
+
+This module is the schema and the queries; reaching the file (the pool, forks,
+lock retries, file permissions, the WAL checkpoint) is
+:mod:`contact_udfs.store._sqlite_conn`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import random
 import sqlite3
-import threading
 import time
-import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 from ..exceptions import ConfigurationError, StoreError
+from ._sqlite_conn import ConnectionPool
 from .base import ClaimResult, JobRecord
 
 __all__ = ["SQLiteStore"]
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 SCHEMA_VERSION = 1
 #: keys per statement, well under SQLITE_MAX_VARIABLE_NUMBER (999 on old builds)
@@ -44,8 +44,6 @@ CHUNK = 500
 BUSY_TIMEOUT = 30.0
 #: done jobs are kept this long (seconds) for inspection, then dropped
 DONE_JOB_RETENTION = 30 * 86400.0
-_MAX_IDLE = 8
-_SIDECARS = ("-wal", "-shm")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (provider TEXT NOT NULL, operation TEXT NOT NULL,
@@ -75,20 +73,6 @@ _UPSERT_CLAIM = """INSERT INTO claims VALUES (?, ?, ?, ?, ?) ON CONFLICT (provid
 #: the filter of every per-key statement; ``{marks}`` becomes one ``?`` per key of a chunk
 _KEYS = "provider = ? AND operation = ? AND key IN ({marks})"
 
-#: stores alive in this process, so their idle connections can be closed before a fork
-_LIVE: weakref.WeakSet[SQLiteStore] = weakref.WeakSet()
-#: connections a forked child inherited; kept referenced so they are never closed there
-_INHERITED: list[sqlite3.Connection] = []
-
-
-def _before_fork() -> None:
-    for store in list(_LIVE):
-        store._close_idle()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_before_fork)
-
 
 class SQLiteStore:
     """A :class:`~contact_udfs.store.base.Store` in one SQLite file (see module docstring)."""
@@ -111,16 +95,9 @@ class SQLiteStore:
         self.path = os.path.abspath(os.path.expanduser(raw))
         self.location = self.path
         self._clock = clock
-        self._timeout = timeout
-        #: total time a call keeps retrying a busy database before giving up
-        self._deadline = 3 * timeout
-        self._closed = False
-        self._pid = os.getpid()
-        self._lock = threading.Lock()
-        self._idle: list[sqlite3.Connection] = []
-        self._create_file()
-        self._run(self._migrate, write=True, what="create the cache schema")
-        _LIVE.add(self)
+        self._pool = ConnectionPool(self.path, timeout=timeout)  # creates the file 0600
+        self._pool.run(self._migrate, write=True, what="create the cache schema")
+        self._pool.track_forks()
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
@@ -131,8 +108,11 @@ class SQLiteStore:
         wanted = _unique(keys)
         if not wanted:
             return {}
-        rows = self._run(lambda conn: _answers(conn, provider, operation, wanted),
-                         write=False, what="read answers")
+        rows = self._pool.run(
+            lambda conn: _answers(conn, provider, operation, wanted),
+            write=False,
+            what="read answers",
+        )
         now = self._clock()
         found: dict[str, dict[str, Any]] = {}
         stale = [key for key in wanted if key in rows and _expired(rows[key][2], now)]
@@ -141,8 +121,11 @@ class SQLiteStore:
                 found[key] = json.loads(rows[key][0])
         if stale:  # best effort: a read never fails because a purge could not run
             try:
-                self._run(lambda conn: _purge(conn, provider, operation, stale, now),
-                          write=True, what="purge expired answers")
+                self._pool.run(
+                    lambda conn: _purge(conn, provider, operation, stale, now),
+                    write=True,
+                    what="purge expired answers",
+                )
             except StoreError as exc:
                 log.debug("skipped purging expired answers: %s", exc)
         return found
@@ -160,8 +143,11 @@ class SQLiteStore:
         keys = list(answers)
         # serialize before locking: a bad payload fails without touching the file
         rows = [(k, _dumps(answers[k]), int(bool(answers[k].get("retryable")))) for k in keys]
-        links = [(provider, operation, key, address) for key in keys
-                 for address in _addresses(key, (emails or {}).get(key, ()))]
+        links = [
+            (provider, operation, key, address)
+            for key in keys
+            for address in _addresses(key, (emails or {}).get(key, ()))
+        ]
 
         def work(conn: sqlite3.Connection) -> None:
             now = self._clock()
@@ -171,12 +157,16 @@ class SQLiteStore:
             )
             _chunked(conn, f"DELETE FROM answer_emails WHERE {_KEYS}", (provider, operation), keys)
             if owner is not None:
-                _chunked(conn, f"DELETE FROM claims WHERE owner = ? AND {_KEYS}",
-                         (owner, provider, operation), keys)
+                _chunked(
+                    conn,
+                    f"DELETE FROM claims WHERE owner = ? AND {_KEYS}",
+                    (owner, provider, operation),
+                    keys,
+                )
             conn.executemany("INSERT OR IGNORE INTO answer_emails VALUES (?, ?, ?, ?)", links)
 
         if keys:
-            self._run(work, write=True, what="save answers")
+            self._pool.run(work, write=True, what="save answers")
 
     def claim(
         self,
@@ -193,9 +183,15 @@ class SQLiteStore:
         def work(conn: sqlite3.Connection) -> ClaimResult:
             now = self._clock()  # read under the write lock, so expiries compare fresh
             answers = _answers(conn, provider, operation, wanted)
-            holders = {key: (holder, until) for key, holder, until in _chunked(
-                conn, f"SELECT key, owner, expires_at FROM claims WHERE {_KEYS}",
-                (provider, operation), wanted)}
+            holders = {
+                key: (holder, until)
+                for key, holder, until in _chunked(
+                    conn,
+                    f"SELECT key, owner, expires_at FROM claims WHERE {_KEYS}",
+                    (provider, operation),
+                    wanted,
+                )
+            }
             result, stale, taken = ClaimResult(), [], []
             for key in wanted:
                 row = answers.get(key)
@@ -214,23 +210,32 @@ class SQLiteStore:
             conn.executemany(_UPSERT_CLAIM, taken)
             return result
 
-        return self._run(work, write=True, what="claim keys") if wanted else ClaimResult()
+        return self._pool.run(work, write=True, what="claim keys") if wanted else ClaimResult()
 
     def extend(
         self, provider: str, operation: str, keys: Sequence[str], *, owner: str, ttl: float
     ) -> None:
-        self._run(
+        self._pool.run(
             lambda conn: _chunked(
-                conn, f"UPDATE claims SET expires_at = ? WHERE owner = ? AND {_KEYS}",
-                (self._clock() + ttl, owner, provider, operation), _unique(keys)),
-            write=True, what="extend claims",
+                conn,
+                f"UPDATE claims SET expires_at = ? WHERE owner = ? AND {_KEYS}",
+                (self._clock() + ttl, owner, provider, operation),
+                _unique(keys),
+            ),
+            write=True,
+            what="extend claims",
         )
 
     def release(self, provider: str, operation: str, keys: Sequence[str], *, owner: str) -> None:
-        self._run(
-            lambda conn: _chunked(conn, f"DELETE FROM claims WHERE owner = ? AND {_KEYS}",
-                                  (owner, provider, operation), _unique(keys)),
-            write=True, what="release claims",
+        self._pool.run(
+            lambda conn: _chunked(
+                conn,
+                f"DELETE FROM claims WHERE owner = ? AND {_KEYS}",
+                (owner, provider, operation),
+                _unique(keys),
+            ),
+            write=True,
+            what="release claims",
         )
 
     def journal_add(self, job: JobRecord) -> None:
@@ -240,57 +245,80 @@ class SQLiteStore:
             now = self._clock()
             conn.execute(
                 "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job.provider, job.job_id, job.operation, keys, meta, job.state,
-                 job.owner, job.created_at or now, now),
+                (
+                    job.provider,
+                    job.job_id,
+                    job.operation,
+                    keys,
+                    meta,
+                    job.state,
+                    job.owner,
+                    job.created_at or now,
+                    now,
+                ),
             )
-            conn.execute("DELETE FROM jobs WHERE state = 'done' AND updated_at < ?",
-                         (now - DONE_JOB_RETENTION,))
+            conn.execute(
+                "DELETE FROM jobs WHERE state = 'done' AND updated_at < ?",
+                (now - DONE_JOB_RETENTION,),
+            )
 
-        self._run(work, write=True, what="journal a job")  # committed: durable on return
+        self._pool.run(work, write=True, what="journal a job")  # committed: durable on return
 
     def journal_open(self, provider: str, operation: str) -> list[JobRecord]:
-        rows = self._run(
+        rows = self._pool.run(
             lambda conn: conn.execute(
                 "SELECT job_id, keys, meta, owner, created_at FROM jobs WHERE provider = ?"
                 " AND operation = ? AND state = 'open' ORDER BY created_at, rowid",
                 (provider, operation),
             ).fetchall(),
-            write=False, what="read the job journal",
+            write=False,
+            what="read the job journal",
         )
         return [
-            JobRecord(provider, operation, job_id, json.loads(keys), json.loads(meta),
-                      "open", owner, created_at)
+            JobRecord(
+                provider,
+                operation,
+                job_id,
+                json.loads(keys),
+                json.loads(meta),
+                "open",
+                owner,
+                created_at,
+            )
             for job_id, keys, meta, owner, created_at in rows
         ]
 
     def journal_update(self, provider: str, job_id: str, *, remaining: Sequence[str]) -> None:
         keys = list(remaining)
-        self._run(
+        self._pool.run(
             lambda conn: conn.execute(
                 "UPDATE jobs SET keys = ?, state = ?, updated_at = ?"
                 " WHERE provider = ? AND job_id = ?",
                 (_dumps(keys), "open" if keys else "done", self._clock(), provider, job_id),
             ),
-            write=True, what="update the job journal",
+            write=True,
+            what="update the job journal",
         )
 
     def record_pattern(self, domain: str, pattern: str) -> None:
-        self._run(
+        self._pool.run(
             lambda conn: conn.execute(
                 "INSERT INTO patterns VALUES (?, ?, 1) ON CONFLICT (domain, pattern)"
                 " DO UPDATE SET count = count + 1",
                 (domain.strip().lower(), pattern),
             ),
-            write=True, what="record a pattern",
+            write=True,
+            what="record a pattern",
         )
 
     def domain_patterns(self, domain: str) -> dict[str, int]:
-        rows = self._run(
+        rows = self._pool.run(
             lambda conn: conn.execute(
                 "SELECT pattern, count FROM patterns WHERE domain = ? ORDER BY count DESC",
                 (domain.strip().lower(),),
             ).fetchall(),
-            write=False, what="read patterns",
+            write=False,
+            what="read patterns",
         )
         return dict(rows)
 
@@ -305,11 +333,17 @@ class SQLiteStore:
         triple = "provider = ? AND operation = ? AND key = ?"
 
         def work(conn: sqlite3.Connection) -> int:
-            targets = set(conn.execute(
-                "SELECT provider, operation, key FROM answer_emails WHERE email = ?", (address,)))
-            targets.update(conn.execute(
-                "SELECT provider, operation, key FROM answers WHERE lower(trim(key)) = ?",
-                (address,)))
+            targets = set(
+                conn.execute(
+                    "SELECT provider, operation, key FROM answer_emails WHERE email = ?", (address,)
+                )
+            )
+            targets.update(
+                conn.execute(
+                    "SELECT provider, operation, key FROM answers WHERE lower(trim(key)) = ?",
+                    (address,),
+                )
+            )
             removed = 0
             for where in targets:
                 removed += conn.execute(f"DELETE FROM answers WHERE {triple}", where).rowcount
@@ -324,15 +358,18 @@ class SQLiteStore:
                 if len(kept) == len(keys) and quoted not in meta_json.lower():
                     continue
                 if state == "open" and kept:
-                    conn.execute("UPDATE jobs SET keys = ? WHERE provider = ? AND job_id = ?",
-                                 (_dumps(kept), provider, job_id))
+                    conn.execute(
+                        "UPDATE jobs SET keys = ? WHERE provider = ? AND job_id = ?",
+                        (_dumps(kept), provider, job_id),
+                    )
                 else:  # done, or nothing left to wait for: drop the record entirely
-                    conn.execute("DELETE FROM jobs WHERE provider = ? AND job_id = ?",
-                                 (provider, job_id))
+                    conn.execute(
+                        "DELETE FROM jobs WHERE provider = ? AND job_id = ?", (provider, job_id)
+                    )
             return removed
 
-        removed = self._run(work, write=True, what="forget an address") if address else 0
-        self._checkpoint()
+        removed = self._pool.run(work, write=True, what="forget an address") if address else 0
+        self._pool.checkpoint()
         return removed
 
     def clear(self) -> None:
@@ -340,8 +377,8 @@ class SQLiteStore:
             for table in ("answers", "answer_emails", "claims", "jobs", "patterns"):
                 conn.execute(f"DELETE FROM {table}")
 
-        self._run(work, write=True, what="clear the cache")
-        self._checkpoint()
+        self._pool.run(work, write=True, what="clear the cache")
+        self._pool.checkpoint()
 
     def stats(self) -> dict[str, Any]:
         """Counts; ``answers``, ``by_provider`` and ``retryable`` count unexpired answers."""
@@ -352,7 +389,8 @@ class SQLiteStore:
             by_provider: dict[str, dict[str, int]] = {}
             for provider, operation, n in conn.execute(
                 f"SELECT provider, operation, count(*) FROM answers WHERE {live}"
-                " GROUP BY provider, operation ORDER BY provider, operation", (now,)
+                " GROUP BY provider, operation ORDER BY provider, operation",
+                (now,),
             ):
                 by_provider.setdefault(provider, {})[operation] = n
 
@@ -371,26 +409,13 @@ class SQLiteStore:
                 "patterns": count("SELECT count(*) FROM patterns"),
             }
 
-        result = self._run(work, write=False, what="read statistics")
+        result = self._pool.run(work, write=False, what="read statistics")
         files = (self.path, self.path + "-wal")
         result["size_bytes"] = sum(os.path.getsize(f) for f in files if os.path.exists(f))
         return result
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-        self._close_idle()
-
-    def _create_file(self) -> None:
-        """Create the directory 0700 and the file 0600 before SQLite opens it."""
-        parent = os.path.dirname(self.path)
-        try:
-            if not os.path.isdir(parent):
-                os.makedirs(parent, mode=0o700, exist_ok=True)
-                os.chmod(parent, 0o700)
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        except OSError as exc:
-            raise StoreError(f"cannot create the cache file {self.path}: {exc.strerror}") from exc
+        self._pool.close()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -403,104 +428,6 @@ class SQLiteStore:
             for statement in _SCHEMA.split(";"):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
-        )
-        try:
-            conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                log.warning("SQLite cache %s could not switch to WAL (mode %s)", self.path, mode)
-        except BaseException:
-            conn.close()
-            raise
-        for suffix in _SIDECARS:
-            with contextlib.suppress(OSError):
-                os.chmod(self.path + suffix, 0o600)
-        return conn
-
-    @contextlib.contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        if self._pid != os.getpid():
-            self._after_fork()
-        if self._closed:
-            raise StoreError(f"the cache at {self.path} is closed")
-        with self._lock:
-            conn = self._idle.pop() if self._idle else None
-        conn = conn or self._connect()
-        healthy = True
-        try:
-            yield conn
-        except sqlite3.Error as exc:  # a busy one is fine to reuse; anything else is suspect
-            healthy = isinstance(exc, sqlite3.OperationalError) and _busy(exc)
-            raise
-        finally:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            with self._lock:
-                keep = healthy and not self._closed and len(self._idle) < _MAX_IDLE
-                if keep:
-                    self._idle.append(conn)
-            if not keep:
-                conn.close()
-
-    def _run(
-        self, fn: Callable[[sqlite3.Connection], _T], *, write: bool, what: str
-    ) -> _T:
-        """Run ``fn`` in one transaction, retrying while the database is busy."""
-        deadline = time.monotonic() + self._deadline
-        delay = 0.005
-        while True:
-            try:
-                with self._connection() as conn:
-                    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                    result = fn(conn)
-                    conn.execute("COMMIT")
-                    return result
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc):
-                    raise StoreError(f"could not {what} in {self.path}: {exc}") from exc
-                if time.monotonic() >= deadline:
-                    raise StoreError(
-                        f"could not {what}: the cache at {self.path} stayed locked by another "
-                        f"process for {self._deadline:g} s (is one stuck?)"
-                    ) from exc
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 0.25)
-            except sqlite3.Error as exc:
-                raise StoreError(f"could not {what} in {self.path}: {exc}") from exc
-
-    def _checkpoint(self) -> None:
-        """Copy the WAL into the file and truncate it, so erased rows leave no copy there."""
-        try:
-            with self._connection() as conn:
-                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        except (sqlite3.Error, StoreError) as exc:
-            log.warning("could not checkpoint the cache at %s: %s", self.path, exc)
-            return
-        if busy:
-            log.info("cache %s is in use; its WAL is truncated at the next checkpoint", self.path)
-
-    def _close_idle(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        if self._pid != os.getpid():
-            _INHERITED.extend(idle)
-            return
-        for conn in idle:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
-
-    def _after_fork(self) -> None:
-        """In a forked child: forget the parent's connections (closing them is unsafe)."""
-        _INHERITED.extend(self._idle)
-        self._idle = []
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
 
 
 def _chunked(
@@ -528,10 +455,18 @@ def _purge(
 ) -> None:
     """Delete the expired answers among ``keys`` and their address links."""
     expired = f"SELECT key FROM answers WHERE expires_at <= ? AND {_KEYS}"
-    _chunked(conn, f"DELETE FROM answer_emails WHERE provider = ? AND operation = ?"
-             f" AND key IN ({expired})", (provider, operation, now, provider, operation), keys)
-    _chunked(conn, f"DELETE FROM answers WHERE expires_at <= ? AND {_KEYS}",
-             (now, provider, operation), keys)
+    _chunked(
+        conn,
+        f"DELETE FROM answer_emails WHERE provider = ? AND operation = ? AND key IN ({expired})",
+        (provider, operation, now, provider, operation),
+        keys,
+    )
+    _chunked(
+        conn,
+        f"DELETE FROM answers WHERE expires_at <= ? AND {_KEYS}",
+        (now, provider, operation),
+        keys,
+    )
 
 
 def _unique(keys: Iterable[str]) -> list[str]:
@@ -556,11 +491,3 @@ def _addresses(key: str, extra: Collection[str] | str) -> list[str]:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _busy(exc: sqlite3.OperationalError) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text

@@ -127,3 +127,13 @@ def test_estimate_and_find(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "ada.lovelace@acme-robotics.com" in out
+
+
+def test_sandbox_options_reach_the_simulator(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["sandbox", "--help"])
+    assert done.value.code == 0
+    assert "--port" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as bad:
+        main(["verify", str(EXAMPLE), "--bogus"])
+    assert bad.value.code == 2

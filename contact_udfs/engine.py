@@ -31,17 +31,15 @@ from .exceptions import (
     ProviderError,
     QuotaExceededError,
 )
+from .items import Item, emails_in, invalid_answer, normalize_item
 from .jobs import JobPoller
 from .models import (
     RESULT_TYPES,
     Answer,
-    FoundEmail,
     Operation,
-    Status,
     Verification,
     best_answer,
 )
-from .normalize import normalize_contact, normalize_email, normalize_person
 from .patterns import pattern_of
 from .providers.base import Provider, Task
 from .reports import Estimate, ProviderEstimate, Run, RunReport
@@ -56,16 +54,6 @@ Progress = Callable[[int, int], None]
 
 #: how long to wait between store checks for a contact another run is asking
 WAIT_START, WAIT_CAP = 0.05, 1.0
-
-
-@dataclass
-class _Item:
-    """One input row after normalization."""
-
-    display: str
-    key: str | None
-    payload: dict[str, Any]
-    error: str | None
 
 
 @dataclass
@@ -91,32 +79,6 @@ class _State:
         if n and self.progress is not None:
             self.done += n
             self.progress(min(self.done, len(self.payloads)), len(self.payloads))
-
-
-def normalize_item(operation: Operation, value: object) -> _Item:
-    """Local validation: bad input is answered here, at zero credits."""
-    if operation is Operation.VERIFY:
-        ne = normalize_email(value)
-        payload = {"email": ne.key} if ne.key else {}
-        return _Item(ne.display, ne.key, payload, ne.error)
-    if not isinstance(value, dict):
-        if hasattr(value, "items"):
-            value = dict(value.items())  # type: ignore[union-attr]
-        else:
-            return _Item(str(value), None, {}, "not_a_record")
-    person = normalize_person(value) if operation is Operation.FIND else normalize_contact(value)
-    return _Item(person.key or "", person.key, dict(person.payload), person.error)
-
-
-def invalid_answer(operation: Operation, item: _Item) -> Answer:
-    """The answer for input rejected locally."""
-    if operation is Operation.VERIFY:
-        return Verification(
-            email=item.display, status=Status.INVALID, reason=item.error,
-            syntax_valid=False, provider="validation",
-        )  # fmt: skip
-    cls = RESULT_TYPES[operation]
-    return cls(status=Status.INVALID, reason=item.error, provider="validation")
 
 
 def _new_owner() -> str:
@@ -350,7 +312,7 @@ class Engine:
         # every paid answer is stored, even for keys another run asked about (a resumed job)
         if not answers:
             return
-        emails = {k: _emails_in(a) for k, a in answers.items()}
+        emails = {k: emails_in(a) for k, a in answers.items()}
         self.store.put_many(
             provider.name, state.operation.value, {k: a.to_dict() for k, a in answers.items()},
             ttl=self.settings.ttl_seconds, emails=emails, owner=state.owner,
@@ -402,7 +364,7 @@ class Engine:
             raw={"error": str(exc)},
         )  # fmt: skip
 
-    def _assemble(self, state: _State, rows: list[_Item]) -> list[Answer]:
+    def _assemble(self, state: _State, rows: list[Item]) -> list[Answer]:
         state.report.pending = len(state.pending)
         state.report.from_cache = sum(
             1 for key, got in state.answers.items()
@@ -432,19 +394,3 @@ class Engine:
                 answer = answer.replace(email=item.display, address=answer.address or item.key)
             out.append(answer)
         return out
-
-
-def _emails_in(answer: Answer) -> set[str]:
-    """Every address an answer mentions, so ``forget`` can find it."""
-    found: set[str] = set()
-    for name in ("email", "address", "suggestion"):
-        value = getattr(answer, name, None)
-        if isinstance(value, str) and "@" in value:
-            found.add(value.strip().lower())
-    if isinstance(answer, FoundEmail):
-        found.update(c.lower() for c in answer.candidates if "@" in c)
-    for entry in getattr(answer, "emails", None) or ():
-        value = entry.get("email") if isinstance(entry, dict) else None
-        if isinstance(value, str) and "@" in value:
-            found.add(value.strip().lower())
-    return found

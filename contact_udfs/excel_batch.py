@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from . import exceptions as errors
 from .api import Client, default_client
-from .engine import normalize_item
+from .items import normalize_item
 from .models import Answer, Operation
 
 __all__ = [

@@ -34,8 +34,8 @@ KNOWN_PROVIDERS = (*PAID_PROVIDERS, "local")
 class Client:
     """One cache, one ledger, one waterfall of providers.
 
-    >>> client = Client(providers=["local"], cache=":memory:")  # doctest: +SKIP
-    >>> client.verify_emails(["ada@gmial.com"])[0].suggestion   # doctest: +SKIP
+    >>> client = Client(providers=["local"], cache="contacts.sqlite")  # doctest: +SKIP
+    >>> client.verify_emails(["ada@gmial.com"])[0].suggestion          # doctest: +SKIP
     'ada@gmail.com'
 
     Args:
@@ -133,9 +133,13 @@ class Client:
         progress: Progress | None = None,
         poll_timeout: float | None = None,
     ) -> Run[Any]:
-        """Answers plus a :class:`~contact_udfs.reports.RunReport` (what was spent)."""
+        """Answers plus a :class:`~contact_udfs.reports.RunReport` (what was spent).
+
+        A single address (a ``str``) or a single record (a mapping) is taken as
+        one item, not as a sequence of characters or keys.
+        """
         return self.engine(providers).run(
-            Operation(operation), list(items), retry_unknown=retry_unknown, budget=budget,
+            Operation(operation), _as_items(items), retry_unknown=retry_unknown, budget=budget,
             progress=progress, poll_timeout=poll_timeout,
         )  # fmt: skip
 
@@ -164,7 +168,7 @@ class Client:
     ) -> Estimate:
         """Credits each provider would charge now (cache taken into account); sends nothing."""
         return self.engine(providers).estimate(
-            Operation(operation), list(items), retry_unknown=retry_unknown
+            Operation(operation), _as_items(items), retry_unknown=retry_unknown
         )
 
     def credits(self, provider: str | None = None) -> dict[str, int | None]:
@@ -177,6 +181,13 @@ class Client:
         norm = normalize_email(email)
         subject = norm.key or str(email).strip().lower()
         return self.store.forget(subject)
+
+
+def _as_items(items: Iterable[object]) -> list[object]:
+    """One address or one record given alone is one item."""
+    if isinstance(items, (str, bytes, Mapping)):
+        return [items]
+    return list(items)
 
 
 def _parse_names(providers: Sequence[str] | str) -> tuple[str, ...]:

@@ -68,6 +68,16 @@ DEFAULT_RATE_LIMITS = {
     "fullcontact": "10/1",
     "coldlead": "190/60",
 }
+#: the options each provider reads from its config table (besides api_key, base_url, rate_limit)
+PROVIDER_OPTIONS: dict[str, frozenset[str]] = {
+    "dropcontact": frozenset({"api", "language", "siren", "callback_url"}),
+    "fullcontact": frozenset({"webhook_url"}),
+    "coldlead": frozenset(),
+    "local": frozenset({"check_dns", "dns_timeout"}),
+}
+TOP_LEVEL_KEYS = frozenset(
+    {"providers", "cache", "budget", "ttl_days", "poll_interval", "poll_timeout", "claim_ttl"}
+)
 DEFAULT_TTL_DAYS = 30.0  # how long Dropcontact keeps results
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_POLL_TIMEOUT = 600.0
@@ -207,11 +217,30 @@ def load_settings(
     path = Path(explicit).expanduser() if explicit else default_config_path()
     data = _read_file(path, bool(explicit))
 
+    unknown = set(data) - TOP_LEVEL_KEYS - set(PROVIDER_OPTIONS)
+    if unknown:  # a misspelt key must not be silently ignored
+        raise ConfigurationError(
+            f"unknown key(s) in {path}: {', '.join(sorted(unknown))}; valid keys: "
+            f"{', '.join(sorted(TOP_LEVEL_KEYS))} and the tables "
+            f"{', '.join(f'[{n}]' for n in PROVIDER_OPTIONS)}"
+        )
     prov: dict[str, ProviderSettings] = {}
-    for name in PAID_PROVIDERS:
+    for name in (*PAID_PROVIDERS, "local"):
         section = data.get(name, {}) or {}
         if not isinstance(section, dict):
             raise ConfigurationError(f"[{name}] in {path} must be a table")
+        allowed = PROVIDER_OPTIONS[name] | (
+            {"api_key", "base_url", "rate_limit"} if name != "local" else set()
+        )
+        bad = set(section) - allowed
+        if bad:
+            raise ConfigurationError(
+                f"unknown key(s) in [{name}] of {path}: {', '.join(sorted(bad))}; "
+                f"valid: {', '.join(sorted(allowed)) or 'none'}"
+            )
+        if name == "local":
+            prov[name] = ProviderSettings(name=name, options=dict(section))
+            continue
         upper = name.upper()
         key = env.get(f"{upper}_API_KEY") or section.get("api_key") or None
         base = env.get(f"{upper}_BASE_URL") or section.get("base_url") or DEFAULT_BASE_URLS[name]
@@ -238,15 +267,21 @@ def load_settings(
     else:
         order = tuple(n for n in PAID_PROVIDERS if prov[n].enabled) + ("local",)
 
-    budget_raw = env.get("CONTACT_UDFS_BUDGET") or data.get("budget")
-    budget = _number("CONTACT_UDFS_BUDGET", budget_raw) if budget_raw not in (None, "") else None
+    if env.get("CONTACT_UDFS_BUDGET"):
+        budget: float | None = _number("CONTACT_UDFS_BUDGET", env["CONTACT_UDFS_BUDGET"])
+    elif data.get("budget") not in (None, ""):
+        budget = _number(f"budget in {path}", data["budget"])
+    else:
+        budget = None
     cache = env.get("CONTACT_UDFS_CACHE") or data.get("cache") or str(default_cache_path())
     if not str(cache).startswith(("redis://", "rediss://", "unix://")):
         cache = str(Path(str(cache)).expanduser())
 
     def num(env_name: str, key: str, default: float) -> float:
-        raw = env.get(env_name) or data.get(key)
-        return _number(env_name, raw) if raw not in (None, "") else default
+        if env.get(env_name) not in (None, ""):
+            return _number(env_name, env[env_name])
+        raw = data.get(key)
+        return _number(f"{key} in {path}", raw) if raw not in (None, "") else default
 
     return Settings(
         providers=order,

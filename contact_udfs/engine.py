@@ -28,6 +28,7 @@ from .config import Settings
 from .exceptions import (
     AuthenticationError,
     BudgetExceededError,
+    ConfigurationError,
     ProviderError,
     QuotaExceededError,
 )
@@ -136,6 +137,16 @@ class Engine:
         if progress is not None:
             progress(0, len(payloads))
         remaining = list(payloads)
+        if remaining and not self.chain(operation):
+            names = ", ".join(p.name for p in self.providers) or "none"
+            raise ConfigurationError(
+                f"no provider in the waterfall ({names}) can {operation.value}; "
+                + (
+                    "enrichment needs dropcontact: set DROPCONTACT_API_KEY"
+                    if operation is Operation.ENRICH
+                    else "add a provider that can"
+                )
+            )
         for provider in self.chain(operation):
             if not remaining:
                 break
@@ -157,7 +168,7 @@ class Engine:
                 payloads.setdefault(item.key, item.payload)
         est = Estimate(operation.value, rows=len(rows), invalid=invalid, distinct=len(payloads))
         remaining = list(payloads)
-        paid_before = False
+        asked_before = False
         for provider in self.chain(operation):
             if not remaining:
                 break
@@ -168,10 +179,11 @@ class Engine:
             est.steps.append(
                 ProviderEstimate(
                     provider=provider.name, cached=len(cached), to_send=len(misses),
-                    credits=len(misses) * cost, upper_bound=paid_before,
+                    credits=len(misses) * cost, upper_bound=asked_before,
                 )
             )  # fmt: skip
-            paid_before = paid_before or bool(misses and cost)
+            # a step that asks anything may settle items: later steps are ceilings
+            asked_before = asked_before or bool(misses)
             remaining = [k for k in remaining if not (k in cached and cached[k].settled)]
         return est
 
@@ -247,8 +259,12 @@ class Engine:
         try:
             todo = poller.resume(op, keys)
             last_extend = self._clock()
+            down: ProviderError | None = None
             for start in range(0, len(todo), provider.max_batch):
                 chunk = todo[start : start + provider.max_batch]
+                if down is not None:  # the provider is down: don't knock again for each chunk
+                    self._skip(state, provider, chunk, down)
+                    continue
                 tasks = [Task(key, state.payloads[key]) for key in chunk]
                 try:
                     sub = provider.submit(op, tasks)
@@ -256,10 +272,8 @@ class Engine:
                     if isinstance(exc, (AuthenticationError, QuotaExceededError)):
                         raise
                     # surely not acted on (the provider would have answered retryable otherwise)
-                    log.warning("%s: %s; %d items left unanswered", provider.name, exc, len(chunk))
-                    for key in chunk:
-                        self._add(state, key, self._unavailable(op, provider, exc))
-                    self.store.release(provider.name, op.value, chunk, owner=state.owner)
+                    down = exc
+                    self._skip(state, provider, chunk, exc)
                     continue
                 sent = (
                     len(chunk)
@@ -274,7 +288,13 @@ class Engine:
                 if sub.job is not None:
                     poller.add(sub.job)
                 if sub.error is not None:
-                    raise sub.error
+                    if not isinstance(sub.error, ProviderError) or isinstance(
+                        sub.error, (AuthenticationError, QuotaExceededError)
+                    ):
+                        raise sub.error
+                    down = sub.error
+                    answered = set(sub.answers) | set(sub.job.keys if sub.job else ())
+                    self._skip(state, provider, [k for k in chunk if k not in answered], down)
                 # keep the claims of what is still to send alive, without rewriting
                 # every claim after every chunk (that would be quadratic in the run size)
                 if self._clock() - last_extend > self.settings.claim_ttl / 4:
@@ -355,6 +375,15 @@ class Engine:
             state, key,
             RESULT_TYPES[state.operation](reason="pending", provider=provider.name, retryable=True),
         )  # fmt: skip
+
+    def _skip(self, state: _State, provider: Provider, keys: list[str], exc: ProviderError) -> None:
+        """Keys a failing provider did not take: free, left to the next provider."""
+        if not keys:
+            return
+        log.warning("%s; %d items not sent to %s", exc, len(keys), provider.name)
+        for key in keys:
+            self._add(state, key, self._unavailable(state.operation, provider, exc))
+        self.store.release(provider.name, state.operation.value, keys, owner=state.owner)
 
     @staticmethod
     def _unavailable(op: Operation, provider: Provider, exc: ProviderError) -> Answer:

@@ -107,24 +107,36 @@ class ProviderError(ContactUDFError):
 
 
 class AuthenticationError(ProviderError):
+    """The key was refused (wrong, missing or revoked)."""
+
     hint = "Check the provider's API key (environment variable or config file)."
 
 
 class QuotaExceededError(ProviderError):
+    """The account is out of credits or over its quota; spending stopped."""
+
     hint = "The account is out of credits or over its quota; no more requests were sent."
 
 
 class RateLimitError(ProviderError):
+    """The provider kept answering "too many requests" past the longest wait."""
+
     hint = "The provider's rate limit did not clear in time; try again later or lower *_RATE_LIMIT."
 
 
 class BadRequestError(ProviderError):
+    """The provider refused the request itself (400/404/422)."""
+
     hint = "The provider refused the request as malformed."
 
 
 class ProviderUnavailable(ProviderError):
+    """The provider is down or unreachable and surely did not act on the call."""
+
     hint = "The provider is down or unreachable; try again later."
 
 
 class ProviderResponseError(ProviderError):
+    """The provider answered something that could not be read."""
+
     hint = "The provider sent an answer that could not be read."

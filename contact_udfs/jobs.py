@@ -89,13 +89,11 @@ class JobPoller:
         interval = max(self.settings.poll_interval, 0.0)
         open_jobs = list(self.jobs)
         pending: list[str] = []
-        first = True
         last_extend = self._clock()
         while open_jobs:
-            if not first:
-                self._sleep(max(0.0, min(interval, deadline - self._clock())))
-                interval = min(max(interval * 1.5, 0.01), POLL_CAP)
-            first = False
+            # jobs are never ready at once: wait before every poll, the first one too
+            self._sleep(max(0.0, min(interval, deadline - self._clock())))
+            interval = min(max(interval * 1.5, 0.01), POLL_CAP)
             still = []
             for job, created in open_jobs:
                 answers = self._poll(job, final=False)

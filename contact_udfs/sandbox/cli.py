@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from .sandbox import Sandbox
 
@@ -41,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for name, value in sandbox.env().items():
             print(f"export {name}={value}")
+        # simulated answers must never be served later as if a real provider gave them
+        cache = Path(tempfile.gettempdir()) / f"contact_udfs-sandbox-{args.seed}.sqlite"
+        print(f"export CONTACT_UDFS_CACHE={cache}")
         print(f"# sandbox serving on {sandbox.url} (seed {args.seed}); Ctrl+C to stop",
               file=sys.stderr)
         sys.stdout.flush()

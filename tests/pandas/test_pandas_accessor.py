@@ -13,7 +13,7 @@ from pandas.testing import assert_frame_equal, assert_index_equal
 
 import contact_udfs
 import contact_udfs.pandas_ext as pandas_ext
-from contact_udfs import Client
+from contact_udfs import Client, ConfigurationError
 from contact_udfs.columns import COLUMNS, output_columns
 from contact_udfs.models import Operation
 from contact_udfs.pandas_ext import output_dtype, run_frame
@@ -202,9 +202,8 @@ def test_enrich_needs_a_provider_that_enriches(local_client: Client):
     df = pd.DataFrame({"Prénom": ["Ada"], "Nom": ["Lovelace"], "Société": ["Acme"]})
     assert df.contacts.detect("enrich") == {"first_name": "Prénom", "last_name": "Nom",
                                             "company": "Société"}  # fmt: skip
-    out = df.contacts.enrich(client=local_client, progress=False)
-    assert out["enriched_status"].iloc[0] == "unknown"
-    assert pd.isna(out["enriched_email"].iloc[0])
+    with pytest.raises(ConfigurationError, match="enrichment needs dropcontact"):
+        df.contacts.enrich(client=local_client, progress=False)
 
 
 def test_estimate_with_the_offline_provider_is_free(local_client: Client):

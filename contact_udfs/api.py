@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from .config import PAID_PROVIDERS, Settings, load_settings
+from .config import PAID_PROVIDERS, Settings, load_settings, redact_cache
 from .engine import Engine, Progress
 from .exceptions import ConfigurationError, UnknownProviderError
 from .models import Enrichment, FoundEmail, Operation, Verification
@@ -76,7 +76,7 @@ class Client:
     def __repr__(self) -> str:
         return (
             f"Client(providers={list(self.settings.providers)!r}, "
-            f"cache={self.settings.cache!r}, budget={self.settings.budget!r})"
+            f"cache={redact_cache(self.settings.cache)!r}, budget={self.settings.budget!r})"
         )
 
     # -- plumbing ---------------------------------------------------------------

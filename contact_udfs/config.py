@@ -46,6 +46,7 @@ else:  # pragma: no cover
 
 __all__ = [
     "PAID_PROVIDERS",
+    "redact_cache",
     "ProviderSettings",
     "RateLimit",
     "Secret",
@@ -149,7 +150,32 @@ class ProviderSettings:
         return bool(self.api_key)
 
 
-@dataclass(frozen=True)
+def redact_cache(location: str) -> str:
+    """A cache location fit for messages: a ``redis://`` URL loses its password."""
+    if not location.startswith(("redis://", "rediss://", "unix://")):
+        return location
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    try:
+        parts = urlsplit(location.strip())
+    except ValueError:
+        return "a Redis URL that could not be parsed"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}@{host}" if user else host
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() != "password"
+        ]
+    )
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+
+
+@dataclass(frozen=True, repr=False)
 class Settings:
     """Everything configurable, resolved once; pass it to :class:`Client`."""
 
@@ -167,6 +193,12 @@ class Settings:
 
     def provider(self, name: str) -> ProviderSettings:
         return self.provider_settings.get(name) or ProviderSettings(name=name)
+
+    def __repr__(self) -> str:
+        # keys are Secrets already; a Redis URL may carry a password
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["cache"] = redact_cache(self.cache)
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     @property
     def ttl_seconds(self) -> float | None:

@@ -184,6 +184,30 @@ class RetryPolicy:
     limiter_wait: float = 600.0
 
 
+_UPSTREAM_COUNT = "redis.call('ZCOUNT', bucket, window_start, now)"
+_WHOLE_WINDOW_COUNT = "redis.call('ZCOUNT', bucket, window_start, '+inf')"
+
+
+class SharedRedisBucket(RedisBucket):
+    """A Redis bucket that counts every entry of the window.
+
+    Upstream counts entries stamped up to the caller's own clock reading; a
+    process delayed between reading its clock and running the script then
+    misses what another process stamped in between, and one request too many
+    goes out (a 429 at the vendor). Counting to ``+inf`` closes that race.
+    """
+
+    def __init__(self, rates: list[Rate], redis: Any, bucket_key: str) -> None:
+        from pyrate_limiter.buckets.redis_bucket import LuaScript
+
+        script = LuaScript.PUT_ITEM
+        if _UPSTREAM_COUNT in script:
+            script = script.replace(_UPSTREAM_COUNT, _WHOLE_WINDOW_COUNT)
+        else:  # pragma: no cover - a pyrate-limiter release changed its script
+            log.warning("pyrate-limiter's Redis script changed; using it unmodified")
+        super().__init__(rates, redis, bucket_key, redis.script_load(script))
+
+
 def limiter_for(provider: str, rate: RateLimit, cache: str = "") -> Limiter:
     """A pyrate-limiter ``Limiter`` for ``provider``, shared through ``cache`` if it can be."""
     rates = [Rate(rate.limit, max(1, round(rate.seconds * 1000)))]
@@ -196,7 +220,7 @@ def limiter_for(provider: str, rate: RateLimit, cache: str = "") -> Limiter:
             raise err.ConfigurationError(
                 "a redis:// cache needs the redis package: pip install 'contact-udfs[redis]'"
             ) from None
-        bucket_class = RedisBucket
+        bucket_class = SharedRedisBucket
         kwargs = {"redis": redis.Redis.from_url(cache),
                   "bucket_key": f"contact_udfs:ratelimit:{provider}"}
     elif cache:

@@ -325,8 +325,8 @@ class SQLiteStore:
     def forget(self, email: str) -> int:
         """Erase ``email`` (see :meth:`Store.forget`), then truncate the WAL.
 
-        An open job keeps its ``meta`` (needed to collect its other answers);
-        only the address is taken out of its keys.
+        An open job keeps what it needs to collect its other answers; the
+        address is taken out of its keys and of its ``meta``.
         """
         address = _norm(email)
         quoted = _dumps(address)[1:-1]  # the address as it appears inside stored JSON
@@ -358,9 +358,10 @@ class SQLiteStore:
                 if len(kept) == len(keys) and quoted not in meta_json.lower():
                     continue
                 if state == "open" and kept:
+                    meta = _without(json.loads(meta_json), address)
                     conn.execute(
-                        "UPDATE jobs SET keys = ? WHERE provider = ? AND job_id = ?",
-                        (_dumps(kept), provider, job_id),
+                        "UPDATE jobs SET keys = ?, meta = ? WHERE provider = ? AND job_id = ?",
+                        (_dumps(kept), _dumps(meta), provider, job_id),
                     )
                 else:  # done, or nothing left to wait for: drop the record entirely
                     conn.execute(
@@ -491,3 +492,19 @@ def _addresses(key: str, extra: Collection[str] | str) -> list[str]:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _without(value: Any, address: str) -> Any:
+    """``value`` (JSON data) with every mention of ``address`` taken out."""
+    if isinstance(value, dict):
+        return {
+            k: _without(v, address)
+            for k, v in value.items()
+            if not (isinstance(k, str) and _norm(k) == address)
+            and not (isinstance(v, str) and _norm(v) == address)
+        }
+    if isinstance(value, list):
+        return [
+            _without(v, address) for v in value if not (isinstance(v, str) and _norm(v) == address)
+        ]
+    return value

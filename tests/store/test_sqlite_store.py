@@ -337,3 +337,18 @@ def test_open_store_redis_urls(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [url for url, _ in seen] == [
         "redis://h/0", "rediss://h:6380/1", "unix:///tmp/redis.sock", "REDIS://h"]
     assert seen[0][1] == {"prefix": "t"}
+
+
+def test_forget_scrubs_open_job_meta(path: Path) -> None:
+    store = SQLiteStore(path)
+    meta = {"api": "v1", "sent": {"ada@x.com": "d1", "bob@x.com": "d2"}, "order": ["ada@x.com"]}
+    store.journal_add(JobRecord(P, V, "job-1", ["ada@x.com", "bob@x.com"], meta=meta))
+    store.forget("Ada@X.com")
+    (job,) = store.journal_open(P, V)
+    assert job.keys == ["bob@x.com"]
+    assert job.meta == {"api": "v1", "sent": {"bob@x.com": "d2"}, "order": []}
+    store.close()
+    for suffix in ("", "-wal"):
+        file = Path(f"{path}{suffix}")
+        if file.exists():
+            assert b"ada@x.com" not in file.read_bytes()

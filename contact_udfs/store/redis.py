@@ -1,0 +1,523 @@
+"""The team store: answers, claims and the job journal in one Redis, shared by many machines.
+
+Same semantics as :mod:`contact_udfs.store.sqlite`; what differs is how each promise
+is kept on a server that many machines reach at once:
+
+* Claims and saves are Lua scripts, so each key is read and taken atomically, and one
+  ``put_many`` runs in one ``MULTI``: another machine never sees half of a call.
+* Time is the caller's clock (injectable, so expiry is tested without sleeping): each
+  answer and claim carries its own expiry and is filtered on read. A real Redis expiry,
+  :data:`EXPIRY_MARGIN` later, is only a safety net, so nothing outlives its TTL for
+  long even if no process ever reads it again.
+* ``forget`` must reach an address wherever it is: every answer is linked from a set
+  per address it mentions, and remembers those links, so erasing an address leaves it
+  in no key and no value.
+* Values are JSON, never pickles; the URL's password is in no ``location``, ``repr``,
+  stats or error.
+
+Key layout, all under ``<prefix>:`` (``clear`` touches nothing else)::
+
+    a:<provider>:<operation>:<key>   hash v (answer JSON), r (retryable), x (expires_at),
+                                     e (addresses, JSON), c (saved at)
+    c:<provider>:<operation>:<key>   hash owner, until (a claim)
+    e:<address>                      set of the names of answers mentioning the address
+    j:<provider>:<job_id>            hash: one journaled job
+    o:<provider>:<operation>         sorted set of open job ids by created_at
+    p:<domain>                       hash pattern -> count
+    m:ops  m:jobs  m:seq             provider/operation pairs seen, job names, a counter
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
+
+import redis
+
+from ..config import redact_cache
+from ..exceptions import ConfigurationError, StoreError
+from .base import ClaimResult, JobRecord
+
+__all__ = ["RedisStore", "redact_url"]
+
+#: keys per script call or pipeline round trip
+CHUNK = 500
+#: seconds a real Redis expiry lags behind the stored one (the safety net)
+EXPIRY_MARGIN = 60.0
+#: done jobs are kept this long (seconds) for inspection, then expire
+DONE_JOB_RETENTION = 30 * 86400.0
+_DONE_PX = int(DONE_JOB_RETENTION * 1000)
+#: tries of a WATCH transaction while other clients keep changing its keys
+_WATCH_RETRIES = 50
+
+# KEYS: answer, claim, answer, claim... ARGV: owner, now, until, claim px, skip retryable.
+# Per key: the answer JSON (cached), 1 (mine) or 0 (claimed elsewhere).
+_CLAIM = """
+local owner, now, skip = ARGV[1], tonumber(ARGV[2]), ARGV[5] == '1'
+local out = {}
+for i = 1, #KEYS, 2 do
+  local a, reply = redis.call('HMGET', KEYS[i], 'v', 'r', 'x'), false
+  if a[1] and a[3] and a[3] ~= '' and tonumber(a[3]) <= now then
+    redis.call('DEL', KEYS[i])
+  elseif a[1] and not (skip and a[2] == '1') then
+    reply = a[1]
+  end
+  if not reply then
+    local c = redis.call('HMGET', KEYS[i + 1], 'owner', 'until')
+    reply = (c[1] and c[1] ~= owner and tonumber(c[2]) > now) and 0 or 1
+    if reply == 1 then
+      redis.call('HSET', KEYS[i + 1], 'owner', owner, 'until', ARGV[3])
+      redis.call('PEXPIRE', KEYS[i + 1], ARGV[4])
+    end
+  end
+  out[#out + 1] = reply
+end
+return out
+"""
+# KEYS: answer, claim... ARGV: owner or '', px or '' (forever), now, address-set prefix,
+# then 4 per answer: payload, retryable, expires_at or '', addresses (JSON list)
+_PUT = """
+local owner, px, eprefix = ARGV[1], ARGV[2], ARGV[4]
+for i = 1, #KEYS, 2 do
+  local j, akey = 5 + (i - 1) * 2, KEYS[i]
+  local links, keep, old = cjson.decode(ARGV[j + 3]), {}, redis.call('HGET', akey, 'e')
+  for _, e in ipairs(links) do keep[e] = true end
+  for _, e in ipairs(old and cjson.decode(old) or {}) do
+    if not keep[e] then redis.call('SREM', eprefix .. e, akey) end
+  end
+  redis.call('HSET', akey, 'v', ARGV[j], 'r', ARGV[j + 1], 'x', ARGV[j + 2],
+             'e', ARGV[j + 3], 'c', ARGV[3])
+  if px == '' then redis.call('PERSIST', akey) else redis.call('PEXPIRE', akey, px) end
+  for _, e in ipairs(links) do
+    local ekey = eprefix .. e
+    local existed = redis.call('EXISTS', ekey)
+    redis.call('SADD', ekey, akey)
+    local left = redis.call('PTTL', ekey)  -- the set lives as long as its longest answer
+    if px == '' then redis.call('PERSIST', ekey)
+    elseif existed == 0 or (left >= 0 and left < tonumber(px)) then
+      redis.call('PEXPIRE', ekey, px)
+    end
+  end
+  if owner ~= '' and redis.call('HGET', KEYS[i + 1], 'owner') == owner then
+    redis.call('DEL', KEYS[i + 1])
+  end
+end
+return 1
+"""
+# KEYS: claims. ARGV: owner, new until ('' = release), px
+_OWNED = """
+for _, key in ipairs(KEYS) do
+  if redis.call('HGET', key, 'owner') ~= ARGV[1] then
+  elseif ARGV[2] == '' then redis.call('DEL', key)
+  else redis.call('HSET', key, 'until', ARGV[2]); redis.call('PEXPIRE', key, ARGV[3]) end
+end
+return 1
+"""
+# KEYS: job. ARGV: open-set prefix, keys JSON, state, now, job id, done-retention px
+_JOB_UPDATE = """
+local op = redis.call('HGET', KEYS[1], 'operation')
+if not op then return 0 end
+redis.call('HSET', KEYS[1], 'keys', ARGV[2], 'state', ARGV[3], 'updated_at', ARGV[4])
+if ARGV[3] == 'done' then
+  redis.call('ZREM', ARGV[1] .. op, ARGV[5]); return redis.call('PEXPIRE', KEYS[1], ARGV[6])
+end
+redis.call('PERSIST', KEYS[1])
+return redis.call('ZADD', ARGV[1] .. op, redis.call('HGET', KEYS[1], 'created_at'), ARGV[5])
+"""
+
+
+class RedisStore:
+    """A :class:`~contact_udfs.store.base.Store` in one Redis database (see module docstring)."""
+
+    backend = "redis"
+
+    def __init__(self, client: redis.Redis, *, location: str, prefix: str = "contact_udfs",
+                 clock: Callable[[], float] = time.time,
+                 expiry_margin: float = EXPIRY_MARGIN) -> None:  # fmt: skip
+        if not prefix or any(c in prefix for c in "*?[]\\"):
+            raise ConfigurationError("the Redis key prefix must be non-empty, without * ? [ ] \\")
+        self.location, self.prefix = location, prefix
+        self._r, self._p, self._clock = client, f"{prefix}:", clock
+        self._margin = float(expiry_margin)
+        self._closed = False
+        password = client.connection_pool.connection_kwargs.get("password")
+        #: masked out of every message, should redis-py ever repeat one
+        self._secrets = [password] if isinstance(password, str) and password else []
+        self._claim, self._put, self._owned, self._job_update = (
+            client.register_script(s) for s in (_CLAIM, _PUT, _OWNED, _JOB_UPDATE)
+        )
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str = "contact_udfs",
+                 clock: Callable[[], float] = time.time, expiry_margin: float = EXPIRY_MARGIN,
+                 **kwargs: Any) -> RedisStore:  # fmt: skip
+        """Connect (lazily) to a ``redis://``, ``rediss://`` (TLS) or ``unix://`` URL.
+
+        ``kwargs`` go to :meth:`redis.Redis.from_url`; timeouts are bounded by
+        default, so a vanished server ends in a ``StoreError``, not a hang.
+        """
+        location = redact_url(url)
+        kwargs["decode_responses"] = True
+        kwargs.setdefault("socket_connect_timeout", 5.0)
+        kwargs.setdefault("socket_timeout", 15.0)
+        try:
+            client = redis.Redis.from_url(url.strip(), **kwargs)
+        except ValueError:  # its message may quote the URL: say what is expected instead
+            raise ConfigurationError(
+                f"invalid Redis URL {location}: expected redis://[user:password@]host[:port][/db],"
+                " rediss://... (TLS) or unix:///path/to/socket"
+            ) from None
+        return cls(client, location=location, prefix=prefix, clock=clock,
+                   expiry_margin=expiry_margin)  # fmt: skip
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self.location!r}, prefix={self.prefix!r})"
+
+    # -- answers and claims -----------------------------------------------------------
+    def get_many(self, provider: str, operation: str,
+                 keys: Sequence[str]) -> dict[str, dict[str, Any]]:  # fmt: skip
+        now, found = self._clock(), {}
+        with self._errors("read answers"):
+            for chunk in _chunks(_unique(keys)):
+                pipe = self._r.pipeline(transaction=False)
+                for key in chunk:
+                    pipe.hmget(self._k("a", provider, operation, key), "v", "x")
+                for key, (payload, expires) in zip(chunk, pipe.execute(), strict=True):
+                    if payload is not None and not (expires and float(expires) <= now):
+                        found[key] = json.loads(payload)
+        return found
+
+    def put_many(self, provider: str, operation: str, answers: Mapping[str, dict[str, Any]], *,
+                 ttl: float | None, emails: Mapping[str, Collection[str]] | None = None,
+                 owner: str | None = None) -> None:  # fmt: skip
+        keys = list(answers)
+        # serialize first: a bad payload fails before anything is written
+        rows = [
+            [_dumps(answers[k]), "1" if answers[k].get("retryable") else "0",
+             _dumps(_addresses(k, (emails or {}).get(k, ())))]
+            for k in keys
+        ]  # fmt: skip
+        if not keys:
+            return
+        now = self._clock()
+        expires, px = ("", "") if ttl is None else (repr(now + ttl), str(self._px(ttl)))
+        with self._errors("save answers"), self._r.pipeline(transaction=True) as pipe:
+            pipe.sadd(self._p + "m:ops", _dumps([provider, operation]))
+            for start in range(0, len(keys), CHUNK):
+                names, args = [], [owner or "", px, repr(now), self._p + "e:"]
+                for key, (payload, retryable, links) in zip(
+                    keys[start : start + CHUNK], rows[start : start + CHUNK], strict=True
+                ):
+                    names += [self._k("a", provider, operation, key),
+                              self._k("c", provider, operation, key)]  # fmt: skip
+                    args += [payload, retryable, expires, links]
+                self._put(keys=names, args=args, client=pipe)
+            pipe.execute()
+
+    def claim(self, provider: str, operation: str, keys: Sequence[str], *, owner: str,
+              ttl: float, skip_retryable: bool = False) -> ClaimResult:  # fmt: skip
+        wanted, result = _unique(keys), ClaimResult()
+        if not wanted:
+            return result
+        now = self._clock()
+        args: list[str | int] = [owner, repr(now), repr(now + ttl), self._px(ttl),
+                                 "1" if skip_retryable else "0"]  # fmt: skip
+        with self._errors("claim keys"):
+            pipe = self._r.pipeline(transaction=False)
+            pipe.sadd(self._p + "m:ops", _dumps([provider, operation]))
+            for chunk in _chunks(wanted):
+                names = [self._k(kind, provider, operation, k) for k in chunk for kind in "ac"]
+                self._claim(keys=names, args=args, client=pipe)
+            replies = [reply for part in pipe.execute()[1:] for reply in part]
+        for key, reply in zip(wanted, replies, strict=True):
+            if isinstance(reply, str):
+                result.cached[key] = json.loads(reply)
+            else:
+                (result.mine if reply == 1 else result.elsewhere).append(key)
+        return result
+
+    def extend(self, provider: str, operation: str, keys: Sequence[str], *, owner: str,
+               ttl: float) -> None:  # fmt: skip
+        until = repr(self._clock() + ttl)
+        self._if_owned(provider, operation, keys, [owner, until, self._px(ttl)], "extend claims")
+
+    def release(self, provider: str, operation: str, keys: Sequence[str], *, owner: str) -> None:
+        self._if_owned(provider, operation, keys, [owner, "", 0], "release claims")
+
+    # -- the job journal --------------------------------------------------------------
+    def journal_add(self, job: JobRecord) -> None:
+        name, now = self._k("j", job.provider, job.job_id), self._clock()
+        created = float(job.created_at or now)
+        record: dict[Any, Any] = {
+            "provider": job.provider, "operation": job.operation, "job_id": job.job_id,
+            "keys": _dumps(list(job.keys)), "meta": _dumps(dict(job.meta)), "state": job.state,
+            "owner": job.owner, "created_at": repr(created), "updated_at": repr(now),
+        }  # fmt: skip
+        opened = self._k("o", job.provider, job.operation)
+        with self._errors("journal a job"):
+            record["seq"] = str(self._r.incr(self._p + "m:seq"))  # orders equal created_at
+            with self._r.pipeline(transaction=True) as pipe:
+                pipe.delete(name)
+                pipe.hset(name, mapping=record)
+                if job.state == "open":
+                    pipe.zadd(opened, {job.job_id: created})
+                else:
+                    pipe.zrem(opened, job.job_id)
+                    pipe.pexpire(name, _DONE_PX)
+                pipe.sadd(self._p + "m:jobs", name)
+                pipe.sadd(self._p + "m:ops", _dumps([job.provider, job.operation]))
+                pipe.execute()  # acknowledged: as durable as the server's persistence
+
+    def journal_open(self, provider: str, operation: str) -> list[JobRecord]:
+        with self._errors("read the job journal"):
+            ids = cast("list[str]", self._r.zrange(self._k("o", provider, operation), 0, -1))
+            pipe = self._r.pipeline(transaction=False)
+            for job_id in ids:
+                pipe.hgetall(self._k("j", provider, job_id))
+            rows = [row for row in pipe.execute() if row.get("state") == "open"]
+        rows.sort(key=lambda row: (float(row["created_at"]), int(row.get("seq") or 0)))
+        return [
+            JobRecord(provider, operation, row["job_id"], json.loads(row["keys"]),
+                      json.loads(row["meta"]), "open", row["owner"], float(row["created_at"]))
+            for row in rows
+        ]  # fmt: skip
+
+    def journal_update(self, provider: str, job_id: str, *, remaining: Sequence[str]) -> None:
+        keys = list(remaining)
+        state = "open" if keys else "done"
+        args = [self._p + f"o:{provider}:", _dumps(keys), state, repr(self._clock()), job_id]
+        with self._errors("update the job journal"):
+            self._job_update(keys=[self._k("j", provider, job_id)], args=[*args, _DONE_PX])
+
+    # -- patterns ---------------------------------------------------------------------
+    def record_pattern(self, domain: str, pattern: str) -> None:
+        with self._errors("record a pattern"):
+            self._r.hincrby(self._k("p", _norm(domain)), pattern, 1)
+
+    def domain_patterns(self, domain: str) -> dict[str, int]:
+        with self._errors("read patterns"):
+            counts = cast("dict[str, str]", self._r.hgetall(self._k("p", _norm(domain))))
+        return dict(sorted(((p, int(n)) for p, n in counts.items()), key=lambda i: -i[1]))
+
+    # -- forget, clear, stats ---------------------------------------------------------
+    def forget(self, email: str) -> int:
+        """Erase ``email`` (see :meth:`Store.forget`): answers, links, claims, journal.
+
+        An open job keeps its other keys and its meta (needed to collect their answers),
+        minus every mention of the address, so that afterwards no value names it.
+        """
+        address = _norm(email)
+        if not address:
+            return 0
+        with self._errors("forget an address"):
+            removed = self._watched(lambda pipe: self._forget_answers(pipe, address))
+            for name in cast("set[str]", self._r.smembers(self._p + "m:jobs")):
+                self._watched(functools.partial(self._forget_in_job, name=name, address=address))
+        return removed
+
+    def clear(self) -> None:
+        """Delete this prefix's keys only (never ``FLUSHDB``: the database may be shared)."""
+        with self._errors("clear the cache"):
+            for names in self._scan():
+                self._r.unlink(*names)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts; ``answers``, ``by_provider`` and ``retryable`` count unexpired answers.
+
+        One ``SCAN`` of the prefix. ``size_bytes`` is the stored answer JSON (Redis
+        does not report its own overhead per prefix).
+        """
+        now, start = self._clock(), len(self._p)
+        by: dict[str, dict[str, int]] = {}
+        out = dict.fromkeys(("retryable", "expired", "claims", "open_jobs", "patterns"), 0)
+        size = 0
+        with self._errors("read statistics"):
+            for names in self._scan():
+                pipe = self._r.pipeline(transaction=False)
+                seen = [(n[start : start + 2], n) for n in names if n[start : start + 2] in _STAT]
+                for kind, name in seen:
+                    _STAT[kind](pipe, name)
+                replies = iter(pipe.execute())
+                for kind, name in seen:
+                    reply = next(replies)
+                    if kind == "a:":
+                        size += int(next(replies) or 0)
+                        retryable, expires, saved = reply
+                        if saved is None:  # gone since the scan
+                            continue
+                        if expires and float(expires) <= now:
+                            out["expired"] += 1
+                            continue
+                        provider, operation, _ = name[start + 2 :].split(":", 2)
+                        ops = by.setdefault(provider, {})
+                        ops[operation] = ops.get(operation, 0) + 1
+                        out["retryable"] += retryable == "1"
+                    elif kind == "c:":
+                        out["claims"] += reply is not None and float(reply) > now
+                    else:
+                        out["open_jobs" if kind == "o:" else "patterns"] += int(reply)
+        by = {p: dict(sorted(ops.items())) for p, ops in sorted(by.items())}
+        answers = sum(n for ops in by.values() for n in ops.values())
+        return {"backend": self.backend, "location": self.location, "answers": answers,
+                "by_provider": by, **out, "size_bytes": size}  # fmt: skip
+
+    def close(self) -> None:
+        self._closed = True
+        with contextlib.suppress(redis.RedisError):
+            self._r.close()
+
+    # -- internals --------------------------------------------------------------------
+    def _k(self, kind: str, *parts: str) -> str:
+        return f"{self._p}{kind}:" + ":".join(parts)
+
+    def _px(self, ttl: float) -> int:
+        """Milliseconds of the real Redis expiry: the stored one plus the safety margin."""
+        return max(1, math.ceil((ttl + self._margin) * 1000))
+
+    def _if_owned(self, provider: str, operation: str, keys: Sequence[str], args: list[Any],
+                  what: str) -> None:  # fmt: skip
+        with self._errors(what):
+            pipe = self._r.pipeline(transaction=False)
+            for chunk in _chunks(_unique(keys)):
+                names = [self._k("c", provider, operation, k) for k in chunk]
+                self._owned(keys=names, args=args, client=pipe)
+            pipe.execute()
+
+    def _forget_answers(self, pipe: Any, address: str) -> Callable[[list[Any]], int]:
+        """Under WATCH: find ``address``'s answers and claims, then queue their erasure."""
+        index, registry = self._k("e", address), self._p + "m:ops"
+        pipe.watch(index, registry)
+        ops = [json.loads(member) for member in pipe.smembers(registry)]
+        names = sorted({*pipe.smembers(index), *(self._k("a", p, o, address) for p, o in ops)})
+        if names:
+            pipe.watch(*names)
+        links = [pipe.hget(name, "e") for name in names]
+        claims = [self._k("c", name[len(self._p) + 2 :]) for name in names]
+        pipe.multi()
+        pipe.delete(index, *claims)
+        if names:
+            pipe.delete(*names)  # its count is what forget returns
+        for name, linked in zip(names, links, strict=True):
+            for other in json.loads(linked or "[]"):
+                if other != address:  # the other addresses' sets no longer name it
+                    pipe.srem(self._k("e", other), name)
+        return lambda replies: int(replies[1]) if names else 0
+
+    def _forget_in_job(self, pipe: Any, name: str, address: str) -> Callable[[list[Any]], int]:
+        """Under WATCH: take ``address`` out of one journaled job, or drop the job."""
+        pipe.watch(name)
+        row = pipe.hgetall(name)
+        keys = json.loads(row.get("keys") or "[]")
+        kept = [key for key in keys if _norm(key) != address]
+        mentioned = _dumps(address)[1:-1] in (row.get("meta") or "").lower()
+        pipe.multi()
+        if not row:
+            pipe.srem(self._p + "m:jobs", name)  # a done job that expired
+        elif row.get("state") == "open" and kept and (len(kept) < len(keys) or mentioned):
+            meta = _erase(json.loads(row.get("meta") or "{}"), address)
+            pipe.hset(name, mapping={"keys": _dumps(kept), "meta": _dumps(meta)})
+        elif len(kept) < len(keys) or mentioned:  # done, or nothing left to wait for
+            pipe.delete(name)
+            pipe.zrem(self._k("o", row["provider"], row["operation"]), row["job_id"])
+            pipe.srem(self._p + "m:jobs", name)
+        return lambda replies: 0
+
+    def _watched(self, build: Callable[[Any], Callable[[list[Any]], int]]) -> int:
+        """Run ``build``'s WATCH/MULTI transaction, again while other clients change its keys.
+
+        ``build`` reads under WATCH, queues the writes and says which reply to return.
+        """
+        for _ in range(_WATCH_RETRIES):
+            with self._r.pipeline(transaction=True) as pipe:
+                try:
+                    answer = build(pipe)
+                    return answer(pipe.execute())
+                except redis.WatchError:
+                    continue
+        raise StoreError(f"the Redis cache at {self.location} kept changing; try again")
+
+    def _scan(self) -> Iterator[list[str]]:
+        """This prefix's keys in batches; the rate limiter's bucket is not the store's."""
+        limiter = self._p + "ratelimit:"
+        names = self._r.scan_iter(match=self._p + "*", count=1000)
+        yield from _chunks([name for name in names if not name.startswith(limiter)])
+
+    @contextlib.contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        """redis-py's errors as a ``StoreError`` naming the server, never its password."""
+        if self._closed:
+            raise StoreError(f"the cache at {self.location} is closed")
+        try:
+            yield
+        except redis.RedisError as exc:
+            reason = str(exc) or type(exc).__name__
+            for secret in self._secrets:
+                reason = reason.replace(secret, "***")
+            message = f"could not {what} in the Redis cache at {self.location}: {reason}"
+            raise StoreError(message) from None
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its password (userinfo or ``?password=``), for messages and stats."""
+    return redact_cache(url)
+
+
+def _erase(value: Any, address: str) -> Any:
+    """``value`` (job meta) without ``address``: no dict entry, list item or text names it."""
+    if isinstance(value, dict):
+        return {
+            k: _erase(v, address)
+            for k, v in value.items()
+            if _norm(k) != address and not (isinstance(v, str) and _norm(v) == address)
+        }
+    if isinstance(value, list):
+        return [_erase(v, address) for v in value
+                if not (isinstance(v, str) and _norm(v) == address)]  # fmt: skip
+    if isinstance(value, str) and address in value.lower():
+        return re.sub(re.escape(address), "", value, flags=re.IGNORECASE)
+    return value
+
+
+def _answer_stats(pipe: Any, name: str) -> None:
+    pipe.hmget(name, "r", "x", "c")
+    pipe.hstrlen(name, "v")
+
+
+#: what stats() reads per kind of key (an answer takes two replies)
+_STAT: dict[str, Callable[[Any, str], Any]] = {
+    "a:": _answer_stats,
+    "c:": lambda pipe, name: pipe.hget(name, "until"),
+    "o:": lambda pipe, name: pipe.zcard(name),
+    "p:": lambda pipe, name: pipe.hlen(name),
+}
+
+
+def _chunks(keys: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(keys), CHUNK):
+        yield keys[start : start + CHUNK]
+
+
+def _unique(keys: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(keys))
+
+
+def _norm(address: str) -> str:
+    return str(address).strip().lower()
+
+
+def _addresses(key: str, extra: Collection[str] | str) -> list[str]:
+    """Addresses an answer mentions: the listed ones plus the key when it is an address."""
+    listed = [extra] if isinstance(extra, str) else list(extra)
+    if "@" in key:
+        listed.append(key)
+    return sorted({_norm(a) for a in listed if a and _norm(a)})
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -37,8 +37,7 @@ def open_store(location: str | os.PathLike[str] | Store | None = None, **kwargs:
     if isinstance(location, Store):
         return location
     raise ConfigurationError(
-        "the cache must be a file path, a redis:// URL or a Store, "
-        f"not {type(location).__name__}"
+        f"the cache must be a file path, a redis:// URL or a Store, not {type(location).__name__}"
     )
 
 

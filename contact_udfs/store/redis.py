@@ -58,7 +58,6 @@ _DONE_PX = int(DONE_JOB_RETENTION * 1000)
 _WATCH_RETRIES = 50
 
 
-
 class RedisStore:
     """A :class:`~contact_udfs.store.base.Store` in one Redis database (see module docstring)."""
 

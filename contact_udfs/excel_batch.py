@@ -16,7 +16,7 @@ providers are paid per batch request and answer big jobs slowly. So
   polling the journaled job until the answers are stored, and the next
   recalculation answers from the store at no cost;
 * nothing raises: provider, budget and configuration problems become one short
-  message, with every API key blanked out.
+  message, with every API key blanked out (:mod:`contact_udfs.excel_errors`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from . import exceptions as errors
 from .api import Client, default_client
+from .excel_errors import _MAX_MESSAGE as _MAX_MESSAGE  # moved with the cell-text helpers
+from .excel_errors import _secrets as _secrets
+from .excel_errors import error_text, known_secrets, redact
 from .items import normalize_item
 from .models import Answer, Operation
 
@@ -45,7 +47,6 @@ DEFAULT_WINDOW_MS = 200.0
 DEFAULT_WAIT_S = 5.0
 #: a window closes early once this many cells are gathered (one engine call stays bounded)
 MAX_GATHERED = 5000
-_MAX_MESSAGE = 200
 _MAX_FAILURES = 50_000
 #: longest a window stays open while cells keep arriving
 _DAEMON_CAP = 60.0
@@ -82,59 +83,6 @@ def window_seconds() -> float:
 def wait_seconds() -> float:
     """How long a formula waits for a provider job (``CONTACT_UDFS_EXCEL_WAIT``)."""
     return _env_number("CONTACT_UDFS_EXCEL_WAIT", DEFAULT_WAIT_S, 0.0, 600.0)
-
-
-# -- errors as cell text ------------------------------------------------------------------------
-
-
-def _secrets(client: Client | None) -> set[str]:
-    found = {v for k, v in os.environ.items() if k.endswith("_API_KEY") and len(v) >= 4}
-    if client is not None:
-        for prov in client.settings.provider_settings.values():
-            if prov.api_key and len(prov.api_key.get()) >= 4:
-                found.add(prov.api_key.get())
-    return found
-
-
-def known_secrets() -> set[str]:
-    """Every API key in use (environment and config file), to keep them out of cells."""
-    try:
-        return _secrets(default_client())
-    except Exception:  # a broken config still has environment keys to hide
-        return _secrets(None)
-
-
-def redact(text: str, secrets: Iterable[str] | None = None) -> str:
-    """``text`` with every API key (default: :func:`known_secrets`) replaced by ``***``."""
-    for secret in known_secrets() if secrets is None else secrets:
-        if secret in text:
-            text = text.replace(secret, "***")
-    return text
-
-
-def error_text(exc: BaseException, client: Client | None = None) -> str:
-    """One short line for a cell: what went wrong, never a key or a traceback."""
-    if isinstance(exc, errors.AuthenticationError):
-        text = f"{exc.provider}: API key refused (check {exc.provider.upper()}_API_KEY)"
-    elif isinstance(exc, errors.QuotaExceededError):
-        text = f"{exc.provider}: out of credits (or over quota)"
-    elif isinstance(exc, errors.RateLimitError):
-        text = f"{exc.provider}: rate limited; try again in a minute"
-    elif isinstance(exc, errors.ProviderError):
-        text = f"{exc.provider}: {exc.message}"
-    elif isinstance(exc, errors.BudgetExceededError):
-        total = sum(exc.estimate.values())
-        text = f"over budget: needs {total} credits, budget {exc.budget:g}; nothing was sent"
-    elif isinstance(exc, errors.StoreError):
-        text = f"cache: {exc}"
-    elif isinstance(exc, errors.ContactUDFError):
-        text = str(exc)
-    else:
-        log.exception("contact_udfs formula failed")
-        text = f"internal error ({type(exc).__name__}); see the Python log"
-    secrets = _secrets(client) if client is not None else known_secrets()
-    text = redact(" ".join(text.split()), secrets).rstrip(".")
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "\u2026"
 
 
 # -- who is working on which contact ------------------------------------------------------------

@@ -5,8 +5,9 @@
   the bucket is pyrate-limiter's SQLite bucket in ``<cache>.ratelimit.sqlite`` (0600,
   file-locked when ``filelock`` is installed), so Excel, a notebook and the CLI on one
   machine share one limit; with a ``redis://`` cache it is the Redis bucket; otherwise
-  memory. The vendor's headers win over our guess: ``X-RateLimit-Remaining: 0`` makes
-  the next call wait for the reset instead of provoking a 429.
+  memory (:mod:`contact_udfs.ratelimit` picks it). The vendor's headers win over our
+  guess: ``X-RateLimit-Remaining: 0`` makes the next call wait for the reset instead of
+  provoking a 429.
 * **No requests-cache**: the engine's store already caches every answer per contact,
   with claims so two processes never pay twice. A URL-keyed cache of the same answers
   adds nothing but a place where FullContact's ``apiKey`` parameter could reach disk,
@@ -28,26 +29,28 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from importlib.util import find_spec
-from pathlib import Path
 from typing import Any, Literal
 
 import requests
 import tenacity as tn
 import urllib3.exceptions as u3
-from pyrate_limiter import InMemoryBucket, Limiter, Rate, RedisBucket, SQLiteBucket
 from requests.auth import AuthBase
-from requests_ratelimiter import HostBucketFactory, LimiterSession
+from requests_ratelimiter import LimiterSession
 
 from . import exceptions as err
 from .config import RateLimit, Secret
+
+# the limiter lives in .ratelimit; these stay importable from here
+from .ratelimit import _UPSTREAM_COUNT as _UPSTREAM_COUNT
+from .ratelimit import _WHOLE_WINDOW_COUNT as _WHOLE_WINDOW_COUNT
+from .ratelimit import SharedRedisBucket as SharedRedisBucket
+from .ratelimit import limiter_for
 
 __all__ = [
     "Ambiguous", "Auth", "ErrorRule", "HttpClient", "RetryPolicy", "limiter_for",
@@ -184,61 +187,11 @@ class RetryPolicy:
     limiter_wait: float = 600.0
 
 
-_UPSTREAM_COUNT = "redis.call('ZCOUNT', bucket, window_start, now)"
-_WHOLE_WINDOW_COUNT = "redis.call('ZCOUNT', bucket, window_start, '+inf')"
-
-
-class SharedRedisBucket(RedisBucket):
-    """A Redis bucket that counts every entry of the window.
-
-    Upstream counts entries stamped up to the caller's own clock reading; a
-    process delayed between reading its clock and running the script then
-    misses what another process stamped in between, and one request too many
-    goes out (a 429 at the vendor). Counting to ``+inf`` closes that race.
-    """
-
-    def __init__(self, rates: list[Rate], redis: Any, bucket_key: str) -> None:
-        from pyrate_limiter.buckets.redis_bucket import LuaScript
-
-        script = LuaScript.PUT_ITEM
-        if _UPSTREAM_COUNT in script:
-            script = script.replace(_UPSTREAM_COUNT, _WHOLE_WINDOW_COUNT)
-        else:  # pragma: no cover - a pyrate-limiter release changed its script
-            log.warning("pyrate-limiter's Redis script changed; using it unmodified")
-        super().__init__(rates, redis, bucket_key, redis.script_load(script))
-
-
-def limiter_for(provider: str, rate: RateLimit, cache: str = "") -> Limiter:
-    """A pyrate-limiter ``Limiter`` for ``provider``, shared through ``cache`` if it can be."""
-    rates = [Rate(rate.limit, max(1, round(rate.seconds * 1000)))]
-    bucket_class: type = InMemoryBucket
-    kwargs: dict[str, Any] = {}
-    if cache.startswith(("redis://", "rediss://", "unix://")):
-        try:
-            import redis  # optional dependency, imported only when asked for
-        except ImportError:
-            raise err.ConfigurationError(
-                "a redis:// cache needs the redis package: pip install 'contact-udfs[redis]'"
-            ) from None
-        bucket_class = SharedRedisBucket
-        kwargs = {"redis": redis.Redis.from_url(cache),
-                  "bucket_key": f"contact_udfs:ratelimit:{provider}"}
-    elif cache:
-        path = Path(f"{cache}.ratelimit.sqlite")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for name in (path, Path(f"{path}.lock")):
-            os.close(os.open(name, os.O_CREAT | os.O_RDWR, 0o600))
-        bucket_class = SQLiteBucket
-        kwargs = {"db_path": str(path), "table": f"ratelimit_{provider}",
-                  "use_file_lock": find_spec("filelock") is not None}
-    factory = HostBucketFactory(rates, bucket_class=bucket_class, bucket_init_kwargs=kwargs)
-    return Limiter(factory, buffer_ms=50)
-
-
 def _sent(exc: requests.RequestException) -> bool:
     """Whether a failed request may have reached the vendor (and so may be billed)."""
-    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError,
-                        requests.exceptions.ProxyError)):
+    if isinstance(
+        exc, (requests.ConnectTimeout, requests.exceptions.SSLError, requests.exceptions.ProxyError)
+    ):
         return False
     if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
         inner = exc.args[0] if exc.args else None
@@ -265,7 +218,7 @@ def _seconds_header(headers: Mapping[str, str], now: float) -> float | None:
 def vendor_message(body: Any) -> str:
     """The vendor's own error text from a JSON body, if any (trimmed)."""
     texts = [body.get(k) for k in ("message", "reason", "error", "detail")] if isinstance(
-        body, dict) else []
+        body, dict) else []  # fmt: skip
     return next((t.strip()[:300] for t in texts if isinstance(t, str) and t.strip()), "")
 
 
@@ -276,7 +229,7 @@ class HttpClient:
                  rate_limit: RateLimit, timeout: tuple[float, float] = (5.0, 60.0),
                  cache: str = "", errors: Mapping[int, ErrorRule] | None = None,
                  policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
         if not base_url.startswith(("http://", "https://")):
             raise err.ConfigurationError(f"{provider} base URL must start with http(s)://")
         self.provider, self.base_url, self.timeout = provider, base_url.rstrip("/"), timeout
@@ -288,7 +241,9 @@ class HttpClient:
         self._window_s = rate_limit.seconds
         self._limiter = limiter_for(provider, rate_limit, cache)
         self.session = LimiterSession(
-            limiter=self._limiter, per_host=False, bucket_name=provider,
+            limiter=self._limiter,
+            per_host=False,
+            bucket_name=provider,
             limit_statuses=(),  # on 429 we wait what the server says, not a whole window
             max_delay=self.policy.limiter_wait,
         )
@@ -313,7 +268,7 @@ class HttpClient:
         return value
 
     def call(self, method: str, path: str, *, paid: bool, params: Mapping[str, Any] | None = None,
-             json: Any = None) -> Any:
+             json: Any = None) -> Any:  # fmt: skip
         """Send one request under the retry policy and return its parsed JSON body.
 
         Raises a :class:`~contact_udfs.exceptions.ProviderError` subclass, or
@@ -328,12 +283,15 @@ class HttpClient:
             after = getattr(state.outcome.exception() if state.outcome else None, "after", None)
             return after if after is not None else backoff(state)
 
-        backoff = tn.wait_exponential(multiplier=policy.backoff, max=policy.max_backoff) + \
-            tn.wait_random(0, policy.backoff)
+        backoff = tn.wait_exponential(
+            multiplier=policy.backoff, max=policy.max_backoff
+        ) + tn.wait_random(0, policy.backoff)
         retrying = tn.Retrying(
             retry=tn.retry_if_exception_type(_Resend),
             stop=tn.stop_after_attempt(policy.attempts) | tn.stop_after_delay(policy.max_time),
-            wait=wait, sleep=self._sleep, retry_error_callback=give_up,
+            wait=wait,
+            sleep=self._sleep,
+            retry_error_callback=give_up,
         )
         return retrying(self._attempt, method, path, paid, params, json)
 
@@ -343,19 +301,21 @@ class HttpClient:
         url = f"{self.base_url}{path}"
         started = time.monotonic()
         try:
-            resp = self.session.request(method, url, params=params, json=json,
-                                        timeout=self.timeout, allow_redirects=False)
+            resp = self.session.request(
+                method, url, params=params, json=json, timeout=self.timeout, allow_redirects=False
+            )
         except requests.RequestException as exc:
             raise self._transport_error(exc, method, url, paid) from None
         log.debug("%s %s %s -> %s in %.2fs", self.provider, method, redact_url(url),
-                  resp.status_code, time.monotonic() - started)
+                  resp.status_code, time.monotonic() - started)  # fmt: skip
         self._note_window(resp.headers, time.time())
         if resp.status_code < 300:
             return self._parse(resp, paid)
         raise self._status_error(resp, paid)
 
-    def _transport_error(self, exc: requests.RequestException, method: str, url: str,
-                         paid: bool) -> Exception:
+    def _transport_error(
+        self, exc: requests.RequestException, method: str, url: str, paid: bool
+    ) -> Exception:
         what = redact(f"{type(exc).__name__}: {exc}", self._secret.get())[:300]
         log.debug("%s %s %s failed: %s", self.provider, method, redact_url(url), what)
         if type(exc) is requests.Timeout:  # raised by the limiter, before sending
@@ -373,9 +333,10 @@ class HttpClient:
             message = f"the answer (HTTP {resp.status_code}) is not valid JSON"
             if paid:
                 raise Ambiguous("provider_error", f"{self.provider}: {message}",
-                                resp.status_code) from None
-            raise _Resend(err.ProviderResponseError(self.provider, message,
-                                                status_code=resp.status_code)) from None
+                                resp.status_code) from None  # fmt: skip
+            raise _Resend(
+                err.ProviderResponseError(self.provider, message, status_code=resp.status_code)
+            ) from None
 
     def _status_error(self, resp: requests.Response, paid: bool) -> Exception:
         status, rule = resp.status_code, self.errors.get(resp.status_code)
@@ -400,7 +361,7 @@ class HttpClient:
                 return Ambiguous("provider_error", f"{self.provider} (HTTP {status})", status)
             return _Resend(err.ProviderUnavailable(self.provider, message, status_code=status))
         cls = rule.exception_class(said) if rule else (
-            err.BadRequestError if 400 <= status < 500 else err.ProviderResponseError)
+            err.BadRequestError if 400 <= status < 500 else err.ProviderResponseError)  # fmt: skip
         return cls(self.provider, message, status_code=status, payload=safe_body)
 
     # ----- server-side pacing ------------------------------------------------------------

@@ -8,9 +8,10 @@ untouched, so calls chain::
 
 Big frames stream: only the distinct values of the needed columns are sent to
 the engine (which dedupes again after normalizing and answers repeats from the
-cache), in slices of :data:`CHUNK_SIZE`, and the answers are mapped back to the
-rows by position with vectorized ``take``. No row dicts are built for
-``verify``; ``find``/``enrich`` build one dict per *distinct* person.
+cache), in slices of :data:`CHUNK_SIZE` (run by :mod:`contact_udfs.frame_runs`), and
+the answers are mapped back to the rows by position with vectorized ``take``. No
+row dicts are built for ``verify``; ``find``/``enrich`` build one dict per
+*distinct* person.
 
 The accessor keeps no state (pandas 3 rebuilds it on every access): the client,
 the cache and the credit ledger live in :class:`~contact_udfs.api.Client`.
@@ -22,18 +23,21 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .api import Client, default_client
 from .columns import COLUMNS, DEFAULT_PREFIX, cell
 from .columns_detect import ROLES, check_mapping, detect_columns, distinct_inputs
-from .exceptions import BudgetExceededError
+from .frame_runs import ProgressArg, _ask, _Slices
+from .frame_runs import _Bar as _Bar  # moved with the slice runner: still importable from here
+from .frame_runs import _merge as _merge
+from .frame_runs import _refuse_over_budget as _refuse_over_budget
+from .frame_runs import _settings_budget as _settings_budget
 from .models import RESULT_TYPES, Answer, Operation
 from .reports import Estimate, RunReport
 
@@ -66,8 +70,6 @@ DTYPES: dict[str, str] = {
 }  # fmt: skip
 _SERIES_INPUT = "__contacts_input__"
 
-ProgressArg = bool | Callable[[int, int], None]
-
 
 class RunOptions(TypedDict, total=False):
     """Keyword options of ``verify``/``find``/``enrich``; see :class:`ContactsAccessor`."""
@@ -98,18 +100,6 @@ class FrameRun:
     frame: pd.DataFrame
     report: RunReport
     cancelled: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
-class _Slices:
-    """How to call the engine: options of one accessor call plus slicing and cancel."""
-
-    providers: Sequence[str] | str | None
-    retry_unknown: bool
-    budget: float | None
-    progress: ProgressArg
-    chunk_size: int
-    cancel: threading.Event | None
 
 
 # -- public functions (the accessor and the panel are thin layers on these) ----------------
@@ -210,43 +200,6 @@ def _solve(
     return columns, report, cancelled
 
 
-def _ask(
-    client: Client, op: Operation, items: list[Any], opts: _Slices
-) -> tuple[list[Answer | None], RunReport, bool]:
-    """Run the engine slice by slice; one answer per item (None where cancelled)."""
-    answers: list[Answer | None] = [None] * len(items)
-    report = RunReport(operation=op.value)
-    size = max(int(opts.chunk_size), 1)
-    limit = opts.budget if opts.budget is not None else _settings_budget(client)
-    if limit is not None and len(items) > size:
-        # slices spend one after another: refuse up front, as one engine call would
-        _refuse_over_budget(client, op, items, opts, limit)
-    with _Bar(opts.progress, len(items), f"contacts.{op.value}") as bar:
-        for start in range(0, len(items), size):
-            if opts.cancel is not None and opts.cancel.is_set():
-                return answers, report, True
-            chunk = items[start : start + size]
-            run = client.run(
-                op, chunk, providers=opts.providers, retry_unknown=opts.retry_unknown,
-                budget=limit, progress=bar.slice(start, len(chunk)),
-            )  # fmt: skip
-            answers[start : start + len(chunk)] = run.results
-            _merge(report, run.report)
-            if limit is not None:
-                limit = max(limit - sum(run.report.credits.values()), 0)
-            bar.advance(start + len(chunk))
-    return answers, report, False
-
-
-def _refuse_over_budget(
-    client: Client, op: Operation, items: list[Any], opts: _Slices, limit: float
-) -> None:
-    est = client.estimate(items, op, providers=opts.providers, retry_unknown=opts.retry_unknown)
-    paid = next((s for s in est.steps if s.credits), None)
-    if paid is not None and paid.credits > limit:
-        raise BudgetExceededError({paid.provider: paid.credits}, limit)
-
-
 def _attach(df: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
     """``df`` plus ``columns`` (positional arrays), as a new frame; ``df`` is not touched."""
     replace = {k: v for k, v in columns.items() if k in df.columns}
@@ -260,58 +213,6 @@ def _attach(df: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
 
 
 # -- small helpers --------------------------------------------------------------------------
-class _Bar:
-    """Progress over distinct items: a tqdm bar, a callback, or nothing."""
-
-    def __init__(self, progress: ProgressArg, total: int, desc: str) -> None:
-        self.total, self.done = total, 0
-        self._sink = progress if callable(progress) else None
-        self._tqdm = (
-            tqdm(total=total, desc=desc, unit="contact", delay=0.5, leave=False)
-            if progress is True and total else None
-        )  # fmt: skip
-
-    def __enter__(self) -> _Bar:
-        if self._sink is not None:
-            self._sink(0, self.total)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._tqdm is not None:
-            self._tqdm.close()
-
-    def advance(self, done: int) -> None:
-        done = min(max(done, self.done), self.total)
-        if done == self.done:
-            return
-        if self._tqdm is not None:
-            self._tqdm.update(done - self.done)
-        self.done = done
-        if self._sink is not None:
-            self._sink(done, self.total)
-
-    def slice(self, start: int, size: int) -> Callable[[int, int], None]:
-        """The engine's ``progress(done, total)`` for one slice, scaled to the whole."""
-
-        def tick(done: int, total: int) -> None:
-            self.advance(start + (size * done // total if total else 0))
-
-        return tick
-
-
-def _merge(into: RunReport, part: RunReport) -> None:
-    for name in ("rows", "invalid", "distinct", "from_cache", "pending", "retryable"):
-        setattr(into, name, getattr(into, name) + getattr(part, name))
-    for provider, n in part.sent.items():
-        into.add(into.sent, provider, n)
-    for provider, n in part.credits.items():
-        into.add(into.credits, provider, n)
-
-
-def _settings_budget(client: Any) -> float | None:
-    return getattr(getattr(client, "settings", None), "budget", None)
-
-
 def _copy_on_write() -> bool:
     if int(pd.__version__.split(".")[0]) >= 3:
         return True

@@ -14,9 +14,10 @@
   erased address leaves no copy on disk.
 * Time comes from an injectable clock, so expiry is tested without sleeping.
 
-This module is the schema and the queries; reaching the file (the pool, forks,
-lock retries, file permissions, the WAL checkpoint) is
-:mod:`contact_udfs.store._sqlite_conn`.
+This module is what each operation stores and reads; the schema, its migration
+and the statements over many keys are :mod:`contact_udfs.store._sqlite_sql`, and
+reaching the file (the pool, forks, lock retries, file permissions, the WAL
+checkpoint) is :mod:`contact_udfs.store._sqlite_conn`.
 """
 
 from __future__ import annotations
@@ -26,52 +27,42 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from ..exceptions import ConfigurationError, StoreError
 from ._sqlite_conn import ConnectionPool
+from ._sqlite_sql import (
+    _KEYS,
+    _UPSERT_ANSWER,
+    _UPSERT_CLAIM,
+    _addresses,
+    _answers,
+    _chunked,
+    _dumps,
+    _expired,
+    _forget_in_jobs,
+    _migrate_schema,
+    _norm,
+    _purge,
+    _unique,
+)
+
+# moved to _sqlite_sql with the rest of the SQL; still importable from here
+from ._sqlite_sql import _SCHEMA as _SCHEMA
+from ._sqlite_sql import CHUNK as CHUNK
+from ._sqlite_sql import SCHEMA_VERSION as SCHEMA_VERSION
+from ._sqlite_sql import _without as _without
 from .base import ClaimResult, JobRecord
 
 __all__ = ["SQLiteStore"]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-#: keys per statement, well under SQLITE_MAX_VARIABLE_NUMBER (999 on old builds)
-CHUNK = 500
 #: seconds SQLite itself waits for a lock before reporting busy
 BUSY_TIMEOUT = 30.0
 #: done jobs are kept this long (seconds) for inspection, then dropped
 DONE_JOB_RETENTION = 30 * 86400.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS answers (provider TEXT NOT NULL, operation TEXT NOT NULL,
-    key TEXT NOT NULL, payload TEXT NOT NULL, retryable INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL, expires_at REAL, PRIMARY KEY (provider, operation, key));
-CREATE INDEX IF NOT EXISTS answers_expiry ON answers(expires_at);
-CREATE TABLE IF NOT EXISTS answer_emails (provider TEXT NOT NULL, operation TEXT NOT NULL,
-    key TEXT NOT NULL, email TEXT NOT NULL, PRIMARY KEY (provider, operation, key, email));
-CREATE INDEX IF NOT EXISTS answer_emails_email ON answer_emails(email);
-CREATE TABLE IF NOT EXISTS claims (provider TEXT NOT NULL, operation TEXT NOT NULL,
-    key TEXT NOT NULL, owner TEXT NOT NULL, expires_at REAL NOT NULL,
-    PRIMARY KEY (provider, operation, key));
-CREATE TABLE IF NOT EXISTS jobs (provider TEXT NOT NULL, job_id TEXT NOT NULL,
-    operation TEXT NOT NULL, keys TEXT NOT NULL, meta TEXT NOT NULL, state TEXT NOT NULL,
-    owner TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
-    PRIMARY KEY (provider, job_id));
-CREATE INDEX IF NOT EXISTS jobs_open ON jobs(provider, operation, state, created_at);
-CREATE TABLE IF NOT EXISTS patterns (domain TEXT NOT NULL, pattern TEXT NOT NULL,
-    count INTEGER NOT NULL, PRIMARY KEY (domain, pattern))
-"""
-_UPSERT_ANSWER = """INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (provider, operation, key) DO UPDATE SET payload = excluded.payload,
-    retryable = excluded.retryable, created_at = excluded.created_at,
-    expires_at = excluded.expires_at"""
-_UPSERT_CLAIM = """INSERT INTO claims VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider, operation, key)
-    DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at"""
-#: the filter of every per-key statement; ``{marks}`` becomes one ``?`` per key of a chunk
-_KEYS = "provider = ? AND operation = ? AND key IN ({marks})"
 
 
 class SQLiteStore:
@@ -329,7 +320,6 @@ class SQLiteStore:
         address is taken out of its keys and of its ``meta``.
         """
         address = _norm(email)
-        quoted = _dumps(address)[1:-1]  # the address as it appears inside stored JSON
         triple = "provider = ? AND operation = ? AND key = ?"
 
         def work(conn: sqlite3.Connection) -> int:
@@ -351,22 +341,7 @@ class SQLiteStore:
                 conn.execute(f"DELETE FROM claims WHERE {triple}", where)
             conn.execute("DELETE FROM answer_emails WHERE email = ?", (address,))
             conn.execute("DELETE FROM claims WHERE lower(trim(key)) = ?", (address,))
-            jobs = conn.execute("SELECT provider, job_id, keys, meta, state FROM jobs").fetchall()
-            for provider, job_id, keys_json, meta_json, state in jobs:
-                keys = json.loads(keys_json)
-                kept = [k for k in keys if _norm(k) != address]
-                if len(kept) == len(keys) and quoted not in meta_json.lower():
-                    continue
-                if state == "open" and kept:
-                    meta = _without(json.loads(meta_json), address)
-                    conn.execute(
-                        "UPDATE jobs SET keys = ?, meta = ? WHERE provider = ? AND job_id = ?",
-                        (_dumps(kept), _dumps(meta), provider, job_id),
-                    )
-                else:  # done, or nothing left to wait for: drop the record entirely
-                    conn.execute(
-                        "DELETE FROM jobs WHERE provider = ? AND job_id = ?", (provider, job_id)
-                    )
+            _forget_in_jobs(conn, address)
             return removed
 
         removed = self._pool.run(work, write=True, what="forget an address") if address else 0
@@ -419,92 +394,4 @@ class SQLiteStore:
         self._pool.close()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"the cache at {self.path} was written by a newer contact_udfs "
-                f"(schema {version}); upgrade contact_udfs or point CONTACT_UDFS_CACHE elsewhere"
-            )
-        if version < SCHEMA_VERSION:
-            for statement in _SCHEMA.split(";"):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
-
-
-def _chunked(
-    conn: sqlite3.Connection, sql: str, head: tuple[Any, ...], keys: Sequence[str]
-) -> list[Any]:
-    """Run ``sql`` once per :data:`CHUNK` keys (``head`` args first); all rows it returned."""
-    rows: list[Any] = []
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        rows.extend(conn.execute(sql.format(marks=marks), (*head, *chunk)).fetchall())
-    return rows
-
-
-def _answers(
-    conn: sqlite3.Connection, provider: str, operation: str, keys: Sequence[str]
-) -> dict[str, tuple[str, int, float | None]]:
-    """key -> (payload, retryable, expires_at), expired rows included."""
-    sql = f"SELECT key, payload, retryable, expires_at FROM answers WHERE {_KEYS}"
-    return {key: tuple(rest) for key, *rest in _chunked(conn, sql, (provider, operation), keys)}
-
-
-def _purge(
-    conn: sqlite3.Connection, provider: str, operation: str, keys: Sequence[str], now: float
-) -> None:
-    """Delete the expired answers among ``keys`` and their address links."""
-    expired = f"SELECT key FROM answers WHERE expires_at <= ? AND {_KEYS}"
-    _chunked(
-        conn,
-        f"DELETE FROM answer_emails WHERE provider = ? AND operation = ? AND key IN ({expired})",
-        (provider, operation, now, provider, operation),
-        keys,
-    )
-    _chunked(
-        conn,
-        f"DELETE FROM answers WHERE expires_at <= ? AND {_KEYS}",
-        (now, provider, operation),
-        keys,
-    )
-
-
-def _unique(keys: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(keys))
-
-
-def _expired(expires_at: float | None, now: float) -> bool:
-    return expires_at is not None and expires_at <= now
-
-
-def _norm(address: str) -> str:
-    return str(address).strip().lower()
-
-
-def _addresses(key: str, extra: Collection[str] | str) -> list[str]:
-    """Addresses an answer mentions: the listed ones plus the key when it is an address."""
-    listed = [extra] if isinstance(extra, str) else list(extra)
-    if "@" in key:
-        listed.append(key)
-    return sorted({_norm(a) for a in listed if a and _norm(a)})
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _without(value: Any, address: str) -> Any:
-    """``value`` (JSON data) with every mention of ``address`` taken out."""
-    if isinstance(value, dict):
-        return {
-            k: _without(v, address)
-            for k, v in value.items()
-            if not (isinstance(k, str) and _norm(k) == address)
-            and not (isinstance(v, str) and _norm(v) == address)
-        }
-    if isinstance(value, list):
-        return [
-            _without(v, address) for v in value if not (isinstance(v, str) and _norm(v) == address)
-        ]
-    return value
+        _migrate_schema(conn, self.path)

@@ -1,0 +1,171 @@
+"""The SQL of the SQLite cache: schema, migration and the statements over many keys.
+
+:class:`~contact_udfs.store.sqlite.SQLiteStore` says *what* each store operation
+does; this module holds the pieces it is written with, which need care of their
+own:
+
+* the schema and its version, and the migration that brings a file up to it
+  (a file from a newer release is refused rather than misread);
+* per-key statements run in chunks of :data:`CHUNK` keys, so a big batch never
+  exceeds SQLite's limit on bound variables;
+* expired answers are purged together with their address links;
+* erasing an address also takes it out of the JSON kept for open jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+from ..exceptions import StoreError
+
+SCHEMA_VERSION = 1
+#: keys per statement, well under SQLITE_MAX_VARIABLE_NUMBER (999 on old builds)
+CHUNK = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (provider TEXT NOT NULL, operation TEXT NOT NULL,
+    key TEXT NOT NULL, payload TEXT NOT NULL, retryable INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL, expires_at REAL, PRIMARY KEY (provider, operation, key));
+CREATE INDEX IF NOT EXISTS answers_expiry ON answers(expires_at);
+CREATE TABLE IF NOT EXISTS answer_emails (provider TEXT NOT NULL, operation TEXT NOT NULL,
+    key TEXT NOT NULL, email TEXT NOT NULL, PRIMARY KEY (provider, operation, key, email));
+CREATE INDEX IF NOT EXISTS answer_emails_email ON answer_emails(email);
+CREATE TABLE IF NOT EXISTS claims (provider TEXT NOT NULL, operation TEXT NOT NULL,
+    key TEXT NOT NULL, owner TEXT NOT NULL, expires_at REAL NOT NULL,
+    PRIMARY KEY (provider, operation, key));
+CREATE TABLE IF NOT EXISTS jobs (provider TEXT NOT NULL, job_id TEXT NOT NULL,
+    operation TEXT NOT NULL, keys TEXT NOT NULL, meta TEXT NOT NULL, state TEXT NOT NULL,
+    owner TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+    PRIMARY KEY (provider, job_id));
+CREATE INDEX IF NOT EXISTS jobs_open ON jobs(provider, operation, state, created_at);
+CREATE TABLE IF NOT EXISTS patterns (domain TEXT NOT NULL, pattern TEXT NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (domain, pattern))
+"""
+_UPSERT_ANSWER = """INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (provider, operation, key) DO UPDATE SET payload = excluded.payload,
+    retryable = excluded.retryable, created_at = excluded.created_at,
+    expires_at = excluded.expires_at"""
+_UPSERT_CLAIM = """INSERT INTO claims VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider, operation, key)
+    DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at"""
+#: the filter of every per-key statement; ``{marks}`` becomes one ``?`` per key of a chunk
+_KEYS = "provider = ? AND operation = ? AND key IN ({marks})"
+
+
+def _migrate_schema(conn: sqlite3.Connection, path: str) -> None:
+    """Bring the file at ``path`` to :data:`SCHEMA_VERSION`; refuse a newer one."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the cache at {path} was written by a newer contact_udfs "
+            f"(schema {version}); upgrade contact_udfs or point CONTACT_UDFS_CACHE elsewhere"
+        )
+    if version < SCHEMA_VERSION:
+        for statement in _SCHEMA.split(";"):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+
+
+def _chunked(
+    conn: sqlite3.Connection, sql: str, head: tuple[Any, ...], keys: Sequence[str]
+) -> list[Any]:
+    """Run ``sql`` once per :data:`CHUNK` keys (``head`` args first); all rows it returned."""
+    rows: list[Any] = []
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        rows.extend(conn.execute(sql.format(marks=marks), (*head, *chunk)).fetchall())
+    return rows
+
+
+def _answers(
+    conn: sqlite3.Connection, provider: str, operation: str, keys: Sequence[str]
+) -> dict[str, tuple[str, int, float | None]]:
+    """key -> (payload, retryable, expires_at), expired rows included."""
+    sql = f"SELECT key, payload, retryable, expires_at FROM answers WHERE {_KEYS}"
+    return {key: tuple(rest) for key, *rest in _chunked(conn, sql, (provider, operation), keys)}
+
+
+def _purge(
+    conn: sqlite3.Connection, provider: str, operation: str, keys: Sequence[str], now: float
+) -> None:
+    """Delete the expired answers among ``keys`` and their address links."""
+    expired = f"SELECT key FROM answers WHERE expires_at <= ? AND {_KEYS}"
+    _chunked(
+        conn,
+        f"DELETE FROM answer_emails WHERE provider = ? AND operation = ? AND key IN ({expired})",
+        (provider, operation, now, provider, operation),
+        keys,
+    )
+    _chunked(
+        conn,
+        f"DELETE FROM answers WHERE expires_at <= ? AND {_KEYS}",
+        (now, provider, operation),
+        keys,
+    )
+
+
+def _unique(keys: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(keys))
+
+
+def _expired(expires_at: float | None, now: float) -> bool:
+    return expires_at is not None and expires_at <= now
+
+
+def _norm(address: str) -> str:
+    return str(address).strip().lower()
+
+
+def _addresses(key: str, extra: Collection[str] | str) -> list[str]:
+    """Addresses an answer mentions: the listed ones plus the key when it is an address."""
+    listed = [extra] if isinstance(extra, str) else list(extra)
+    if "@" in key:
+        listed.append(key)
+    return sorted({_norm(a) for a in listed if a and _norm(a)})
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _forget_in_jobs(conn: sqlite3.Connection, address: str) -> None:
+    """Take ``address`` (normalized) out of the job journal.
+
+    An open job keeps what it needs to collect its other answers: the address
+    leaves its keys and its ``meta``. A done job, or one left with nothing to
+    wait for, is dropped entirely.
+    """
+    quoted = _dumps(address)[1:-1]  # the address as it appears inside stored JSON
+    jobs = conn.execute("SELECT provider, job_id, keys, meta, state FROM jobs").fetchall()
+    for provider, job_id, keys_json, meta_json, state in jobs:
+        keys = json.loads(keys_json)
+        kept = [k for k in keys if _norm(k) != address]
+        if len(kept) == len(keys) and quoted not in meta_json.lower():
+            continue
+        if state == "open" and kept:
+            meta = _without(json.loads(meta_json), address)
+            conn.execute(
+                "UPDATE jobs SET keys = ?, meta = ? WHERE provider = ? AND job_id = ?",
+                (_dumps(kept), _dumps(meta), provider, job_id),
+            )
+        else:  # done, or nothing left to wait for: drop the record entirely
+            conn.execute("DELETE FROM jobs WHERE provider = ? AND job_id = ?", (provider, job_id))
+
+
+def _without(value: Any, address: str) -> Any:
+    """``value`` (JSON data) with every mention of ``address`` taken out."""
+    if isinstance(value, dict):
+        return {
+            k: _without(v, address)
+            for k, v in value.items()
+            if not (isinstance(k, str) and _norm(k) == address)
+            and not (isinstance(v, str) and _norm(v) == address)
+        }
+    if isinstance(value, list):
+        return [
+            _without(v, address) for v in value if not (isinstance(v, str) and _norm(v) == address)
+        ]
+    return value

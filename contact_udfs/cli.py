@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -27,6 +28,21 @@ from .models import Answer, Operation
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUDGET, EXIT_PROVIDER = 0, 1, 2, 3, 4
+
+#: what a terminal would act on: C0/C1 controls and bidi overrides
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, *, json_escape: bool = False) -> str:
+    """``text`` with control characters shown as escapes, so a hostile cell cannot
+    drive the terminal and a message stays on one line."""
+
+    def esc(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\u{code:04x}" if json_escape or code > 0xFF else f"\\x{code:02x}"
+
+    return _UNPRINTABLE.sub(esc, text)
+
 
 EMAIL_HEADERS = (
     "email",
@@ -165,14 +181,15 @@ def _print_results(
     if fmt == "json":
         for item, ans in zip(items, results):
             row = {"input": cell(item) if not isinstance(item, dict) else item, **flatten(ans, op)}
-            out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            line = json.dumps(row, ensure_ascii=False, default=str)
+            out.write(printable(line, json_escape=True) + "\n")
         return
     if fmt == "csv":
         import csv
 
         w = csv.writer(out)
         prefix = DEFAULT_PREFIX[op]
-        w.writerow(table.header + [prefix + c for c in cols])
+        w.writerow([neutralize(h) for h in table.header] + [prefix + c for c in cols])
         for row, ans in zip(table.rows, results):
             w.writerow(
                 [neutralize(v) for v in row] + [neutralize(v) for v in flatten(ans, op).values()]
@@ -189,9 +206,10 @@ def _print_results(
             text = " ".join(str(v) for v in item.values() if v not in (None, ""))
         else:
             text = "" if item is None else str(item).strip()
-        text = text.replace("\n", "\\n").replace("\r", "\\r")[:40]
+        text = printable(text)[:40]
         values = flatten(ans, op, shown)
-        lines.append([str(n), text, *("" if values[c] is None else str(values[c]) for c in shown)])
+        shown_values = ("" if values[c] is None else printable(str(values[c])) for c in shown)
+        lines.append([str(n), text, *shown_values])
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     for line in lines:
         out.write("  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() + "\n")
@@ -296,16 +314,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except BudgetExceededError as exc:
-        print(f"contact-udfs: {exc}", file=sys.stderr)
+        print(f"contact-udfs: {printable(str(exc))}", file=sys.stderr)
         return EXIT_BUDGET
     except (AuthenticationError, QuotaExceededError) as exc:
-        print(f"contact-udfs: {exc}", file=sys.stderr)
+        print(f"contact-udfs: {printable(str(exc))}", file=sys.stderr)
         return EXIT_PROVIDER
     except (InputFileError, ConfigurationError) as exc:
-        print(f"contact-udfs: {exc}", file=sys.stderr)
+        print(f"contact-udfs: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except ContactUDFError as exc:
-        print(f"contact-udfs: {exc}", file=sys.stderr)
+        print(f"contact-udfs: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("contact-udfs: interrupted; answers received so far are saved", file=sys.stderr)

@@ -41,6 +41,15 @@ class Table:
         return [dict(zip(self.header, (row + [None] * n)[:n])) for row in self.rows]
 
 
+def _xlsx_safe(value: Any) -> Any:
+    """XML cannot hold most control characters; Excel's own ``_xHHHH_`` escape keeps them."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    return value
+
+
 def neutralize(value: Any) -> Any:
     """Prefix text that a spreadsheet would run as a formula."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
@@ -135,9 +144,9 @@ def write_table(
 
         wb = openpyxl.Workbook(write_only=True)
         ws = wb.create_sheet("results")
-        ws.append([neutralize(h) for h in header])
+        ws.append([_xlsx_safe(neutralize(h)) for h in header])
         for row in rows:
-            ws.append([neutralize(v) for v in row])
+            ws.append([_xlsx_safe(neutralize(v)) for v in row])
         wb.save(p)
         return
     with p.open("w", newline="", encoding="utf-8") as fh:

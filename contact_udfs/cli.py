@@ -44,6 +44,12 @@ def printable(text: str, *, json_escape: bool = False) -> str:
     return _UNPRINTABLE.sub(esc, text)
 
 
+def _names(header: Sequence[str], shown: int = 10) -> str:
+    """Column names for a message: escaped, and at most ``shown`` of them."""
+    names = ", ".join(printable(h) for h in header[:shown])
+    return names + (f" (and {len(header) - shown} more)" if len(header) > shown else "")
+
+
 EMAIL_HEADERS = (
     "email",
     "e-mail",
@@ -126,7 +132,7 @@ def _client(args: argparse.Namespace) -> Any:
 def _email_column(table: Table, wanted: str | None) -> str:
     if wanted:
         if wanted not in table.header:
-            raise InputFileError(f"no column {wanted!r}; the file has: {', '.join(table.header)}")
+            raise InputFileError(f"no column {wanted!r}; the file has: {_names(table.header)}")
         return wanted
     for name in table.header:
         if name.strip().lower() in EMAIL_HEADERS:
@@ -135,9 +141,7 @@ def _email_column(table: Table, wanted: str | None) -> str:
         values = [v for v in table.column(name)[:200] if isinstance(v, str) and v.strip()]
         if values and sum("@" in v for v in values) >= len(values) / 2:
             return name
-    raise InputFileError(
-        f"no email column found in {', '.join(table.header)}; name it with --column"
-    )
+    raise InputFileError(f"no email column found in {_names(table.header)}; name it with --column")
 
 
 def _items(args: argparse.Namespace, op: Operation, table: Table) -> list[Any]:
@@ -147,7 +151,7 @@ def _items(args: argparse.Namespace, op: Operation, table: Table) -> list[Any]:
     mapping = {flag: getattr(args, flag, None) for flag in FIND_FLAGS}
     for col in mapping.values():
         if col and col not in table.header:
-            raise InputFileError(f"no column {col!r}; the file has: {', '.join(table.header)}")
+            raise InputFileError(f"no column {col!r}; the file has: {_names(table.header)}")
     if any(mapping.values()):
         renamed = []
         for rec in records:

@@ -8,6 +8,7 @@ of running it. Inputs that cannot be read raise
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -73,6 +74,8 @@ def _dedupe_header(header: Sequence[Any]) -> list[str]:
 
 def _read_csv(path: Path) -> Table:
     data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        data = data.decode("utf-16", errors="replace").encode("utf-8")  # Excel's Unicode Text
     if b"\x00" in data[:4096]:
         raise InputFileError(f"{path} looks binary, not a CSV file")
     for encoding in _ENCODINGS:

@@ -234,6 +234,8 @@ def _check_address(s: str) -> tuple[str | None, str | None]:
     local, _, domain = s.partition("@")
     if not local:
         return None, "no_local"
+    if len(local) > 64:  # RFC 5321; email-validator checks it only in strict mode
+        return None, "too_long"
     if not domain:
         return None, "no_domain"
     if local[0] == '"':

@@ -32,7 +32,9 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
@@ -58,6 +60,28 @@ __all__ = [
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
+
+#: a monotonic time after which free calls stop retrying (set by whoever waits on them)
+_free_deadline: ContextVar[float | None] = ContextVar("contact_udfs_free_deadline", default=None)
+
+
+@contextmanager
+def free_call_deadline(seconds: float) -> Iterator[None]:
+    """Within the block, free calls (job polls) stop retrying after ``seconds``.
+
+    A caller that promised to answer within a time (Excel's short wait, a
+    ``poll_timeout``) must not sit out a whole backoff schedule of a failing poll.
+    """
+    token = _free_deadline.set(time.monotonic() + max(0.0, seconds))
+    try:
+        yield
+    finally:
+        _free_deadline.reset(token)
+
+
+def _past_free_deadline(state: tn.RetryCallState) -> bool:
+    deadline = _free_deadline.get()
+    return deadline is not None and time.monotonic() >= deadline
 
 _SECRET_QUERY = re.compile(r"(?i)\b(apikey|api_key|access_token|token)=([^&\s#'\"<>]+)")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s'\",]+")
@@ -281,14 +305,22 @@ class HttpClient:
 
         def wait(state: tn.RetryCallState) -> float:
             after = getattr(state.outcome.exception() if state.outcome else None, "after", None)
-            return after if after is not None else backoff(state)
+            seconds = after if after is not None else backoff(state)
+            deadline = None if paid else _free_deadline.get()
+            if deadline is not None:
+                seconds = min(seconds, max(0.0, deadline - time.monotonic()))
+            return seconds
 
         backoff = tn.wait_exponential(
             multiplier=policy.backoff, max=policy.max_backoff
         ) + tn.wait_random(0, policy.backoff)
         retrying = tn.Retrying(
             retry=tn.retry_if_exception_type(_Resend),
-            stop=tn.stop_after_attempt(policy.attempts) | tn.stop_after_delay(policy.max_time),
+            stop=(
+                tn.stop_after_attempt(policy.attempts)
+                | tn.stop_after_delay(policy.max_time)
+                | (tn.stop_never if paid else _past_free_deadline)
+            ),
             wait=wait,
             sleep=self._sleep,
             retry_error_callback=give_up,

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from .config import Settings
 from .exceptions import AuthenticationError, ProviderError, QuotaExceededError
+from .http import free_call_deadline
 from .models import RESULT_TYPES, Answer, Operation
 from .providers.base import JobRef, Provider
 from .store.base import JobRecord, Store
@@ -85,6 +86,13 @@ class JobPoller:
     def wait(self, poll_timeout: float | None = None) -> list[str]:
         """Poll until every job is answered or the deadline passes; return pending keys."""
         timeout = self.settings.poll_timeout if poll_timeout is None else poll_timeout
+        if not self.jobs:
+            return []
+        # a failing poll must not outlive the caller's deadline with its own retries
+        with free_call_deadline(timeout):
+            return self._wait(timeout)
+
+    def _wait(self, timeout: float) -> list[str]:
         deadline = self._clock() + timeout
         interval = max(self.settings.poll_interval, 0.0)
         open_jobs = list(self.jobs)

@@ -39,11 +39,9 @@ _OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]
 #: blocks of pages maintained elsewhere that cannot run as written (they use names defined
 #: nowhere): path -> text identifying the block. They belong behind ``<!-- no-test -->``
 #: in their own page; an entry that no longer matches anything is simply unused.
-NOT_RUNNABLE = {
-    "docs/providers.md": ("received_json",),
-}
+NOT_RUNNABLE: dict[str, tuple[str, ...]] = {}
 #: pages being written alongside these ones: a link to them is fine while they are missing
-IN_PROGRESS = {"docs/teams.md", "docs/faults.md", "docs/benchmarks.md", "SECURITY.md"}
+IN_PROGRESS: set[str] = set()
 _LINK = re.compile(r"\]\((?!https?://|mailto:)(?P<target>[^)#\s]*)(?:#(?P<anchor>[^)\s]*))?\)")
 
 

@@ -1,0 +1,93 @@
+"""Offline throughput: emails per second of the keyless ``local`` provider, DNS off.
+
+With no key at all the package still answers (syntax, typos, disposable,
+free-mail and role addresses). The natural yardstick is what a user would
+write instead: a loop over ``email_validator.validate_email(...,
+check_deliverability=False)``, which checks syntax only. Three levels of the
+package are timed on the same distinct addresses, each in a fresh process so
+no level profits from a cache another one warmed (normalization memoizes):
+
+* the provider alone (normalize, then ``LocalProvider(check_dns=False).submit``);
+* the whole client, first run: dedupe, claims, answers written to the store;
+* the whole client, rerun: every answer read back from the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from _common import client_for, isolated_env, log, make_sheet, run_child, temp_folder, timed
+
+LEVELS = ("email_validator", "provider", "client_first", "client_cached")
+
+
+def measure(level: str, n: int, folder: str) -> dict[str, Any]:
+    """Child side: time one level on ``n`` distinct addresses; emails per second."""
+    from pathlib import Path
+
+    emails = make_sheet(n, dup_share=0.0, seed=5).rows
+    if level == "email_validator":
+        from email_validator import EmailNotValidError, validate_email
+
+        def work() -> None:
+            for e in emails:
+                try:
+                    validate_email(e, check_deliverability=False)
+                except EmailNotValidError:
+                    pass
+
+        _, seconds = timed(work)
+    elif level == "provider":
+        from contact_udfs.models import Operation
+        from contact_udfs.normalize import normalize_email
+        from contact_udfs.providers.base import Task
+        from contact_udfs.providers.local import LocalProvider
+
+        provider = LocalProvider(check_dns=False)
+
+        def work() -> None:
+            keys = [k for k in (normalize_email(e).key for e in emails) if k]
+            tasks = [Task(k, {"email": k}) for k in keys]
+            for i in range(0, len(tasks), provider.max_batch):
+                provider.submit(Operation.VERIFY, tasks[i : i + provider.max_batch])
+
+        _, seconds = timed(work)
+    else:
+        env = isolated_env(Path(folder))
+        client = client_for(env, ["local"], check_dns=False)
+        try:
+            if level == "client_cached":
+                client.verify_emails(emails)  # fill the cache; the rerun is what is timed
+            results, seconds = timed(lambda: client.verify_emails(emails))
+            assert all(r.provider == "local" for r in results)
+            if level == "client_cached":
+                assert all(r.from_cache for r in results)
+        finally:
+            client.close()
+    return {"level": level, "emails": n, "seconds": seconds, "per_s": n / seconds}
+
+
+def run(n: int = 30_000) -> dict[str, Any]:
+    """One row per level, each from its own process."""
+    rows = []
+    with temp_folder("offline") as tmp:
+        for i, level in enumerate(LEVELS):
+            log(f"offline: {level} on {n:,} addresses")
+            folder = tmp / str(i)
+            folder.mkdir()
+            rows.append(
+                run_child("offline", "measure", {"level": level, "n": n, "folder": str(folder)})
+            )
+    return {"params": {"n": n}, "results": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=30_000)
+    print(json.dumps(run(n=parser.parse_args().n), indent=2))
+
+
+if __name__ == "__main__":
+    main()

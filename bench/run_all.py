@@ -1,0 +1,117 @@
+"""Run every benchmark and write ``docs/benchmarks.md``.
+
+    python bench/run_all.py            # the full run (minutes), the numbers in the docs
+    python bench/run_all.py --quick    # a smaller smoke run of every benchmark (a minute or so)
+
+Everything runs against the vendor simulator on 127.0.0.1 with private
+temporary caches. Benchmarks run one after the other (timings would disturb
+each other otherwise); the heavy ones start their own child processes so
+each peak RSS belongs to one measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import credits  # noqa: E402 - the benchmarks live beside this file
+import faces  # noqa: E402
+import offline  # noqa: E402
+import rate_limit  # noqa: E402
+import report  # noqa: E402
+import scale  # noqa: E402
+from _common import ROOT, log  # noqa: E402
+
+#: benchmark -> (run function, full-size arguments, --quick arguments)
+BENCHMARKS: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[str, Any]]] = {
+    "credits": (credits.run, {"rows": 10_000}, {"rows": 1_000}),
+    "rate_limit": (rate_limit.run, {"n": 100}, {"n": 40}),
+    "faces": (faces.run, {"rows": 100_000, "cells": 10_000}, {"rows": 10_000, "cells": 2_000}),
+    "offline": (offline.run, {"n": 30_000}, {"n": 5_000}),
+    "scale": (scale.run, {"sizes": (100_000, 1_000_000)}, {"sizes": (10_000, 50_000)}),
+}
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def _notes(info: dict[str, Any], load: tuple[str, str]) -> list[str]:
+    """A warning when other work shared the CPU: counts stay exact, timings do not."""
+    cores = info["cores"] or 1
+    try:
+        busiest = max(float(x) for part in load for x in part.split()[:1])
+    except ValueError:
+        return []
+    notes = [
+        "Credits, requests and 429 counts are exact and machine-independent; wall times and "
+        "memory depend on the machine and on what else runs on it."
+    ]
+    if busiest > cores * 0.75:
+        notes.append(
+            f"The 1-minute load average reached {busiest:.1f} on {cores} cores during this run: "
+            "other processes shared the CPU, so wall times (and the time ratios) are noisy."
+        )
+    return notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the benchmarks, write docs/benchmarks.md.")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
+    parser.add_argument("--only", help=f"comma list of: {', '.join(BENCHMARKS)}")
+    parser.add_argument(
+        "--output",
+        default=str(ROOT / "docs" / "benchmarks.md"),
+        help="the Markdown page to write (default: docs/benchmarks.md)",
+    )
+    parser.add_argument("--json", help="also write the raw results to this file")
+    args = parser.parse_args(argv)
+    chosen = args.only.split(",") if args.only else list(BENCHMARKS)
+    unknown = [c for c in chosen if c not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+
+    given = argv if argv is not None else sys.argv[1:]
+    command = " ".join(["python", "bench/run_all.py", *given])
+    started = time.strftime("%Y-%m-%d %H:%M %Z")
+    load_start = _load()
+    t0 = time.perf_counter()
+    results: dict[str, Any] = {}
+    for i, name in enumerate(chosen, start=1):
+        run, full, quick = BENCHMARKS[name]
+        kwargs = quick if args.quick else full
+        log(f"== {i}/{len(chosen)} {name} {kwargs}")
+        t = time.perf_counter()
+        results[name] = run(**kwargs)
+        log(
+            f"== {name} done in {time.perf_counter() - t:.0f} s "
+            f"(total {time.perf_counter() - t0:.0f} s)"
+        )
+    seconds = time.perf_counter() - t0
+    load = (load_start, _load())
+    info = report.machine()
+    page = report.render(command, started, seconds, info, results, load, _notes(info, load))
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"machine": info, "results": results}, indent=2, default=str)
+        )
+    log(f"wrote {out} in {seconds / 60:.1f} minutes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Scale: a million rows through ``df.contacts.verify()`` with the local provider and the cache.
+
+The accessor promises to stream (distinct values only, slices of
+``CHUNK_SIZE`` per engine call), so memory should grow with the data the
+user holds - the input frame and the answer columns - not with a copy of
+every answer object. Each size runs in a fresh process; the report compares
+its peak RSS with what the frames themselves occupy. DNS is off (the local
+provider's ``check_dns=False``) so the run stays on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    client_for,
+    isolated_env,
+    log,
+    make_sheet,
+    maxrss_mb,
+    rss_mb,
+    run_child,
+    temp_folder,
+    timed,
+)
+
+
+def frame_mb(frame: Any) -> float:
+    """MiB the frame's columns hold, each Python object counted once.
+
+    pandas' ``memory_usage(deep=True)`` counts a string shared by a million
+    cells a million times, which would make the answer columns look bigger
+    than the memory they really take (and the working memory negative).
+    """
+    import numpy as np
+
+    total, seen = 0, set()
+    for name in frame.columns:
+        array = frame[name].array
+        total += int(getattr(array, "nbytes", 0))  # pointers, masks, numbers, arrow buffers
+        storage = getattr(array.dtype, "storage", None)
+        if storage == "python" or (storage is None and getattr(array.dtype, "kind", "") == "O"):
+            for value in np.asarray(array, dtype=object):
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    total += sys.getsizeof(value)
+    return total / 2**20
+
+
+def measure(rows: int, folder: str, cached: bool = True) -> dict[str, Any]:
+    """Child side: a cold run (fills the cache), then (``cached``) a rerun from the cache."""
+    import pandas as pd
+
+    import contact_udfs  # noqa: F401 - registers df.contacts
+
+    sheet = make_sheet(rows, dup_share=0.3, seed=4)
+    df = pd.DataFrame({"email": sheet.rows})
+    del sheet
+    client = client_for(isolated_env(Path(folder)), ["local"], check_dns=False)
+    gc.collect()
+    input_mb = frame_mb(df)
+    base, peak_before = rss_mb(), maxrss_mb()
+    out, cold = timed(lambda: df.contacts.verify(client=client, progress=False))
+    peak_cold = maxrss_mb()
+    output_mb = frame_mb(out.drop(columns=df.columns))
+    assert len(out) == rows and out["email_provider"].notna().all()
+    warm: float | None = None
+    if cached:
+        del out
+        gc.collect()
+        out, warm = timed(lambda: df.contacts.verify(client=client, progress=False))
+        assert bool(out["email_from_cache"].all())
+    peak_warm = maxrss_mb()
+    client.close()
+    return {
+        "rows": rows,
+        "distinct": int(df["email"].nunique()),
+        "cold_seconds": cold,
+        "cached_seconds": warm,
+        "rss_before_mb": base,
+        "rss_peak_before_mb": peak_before,
+        "rss_peak_cold_mb": peak_cold,
+        "rss_peak_mb": peak_warm,
+        "input_frame_mb": input_mb,
+        "answer_columns_mb": output_mb,
+    }
+
+
+def run(sizes: tuple[int, ...] = (100_000, 1_000_000), cached_up_to: int = 0) -> dict[str, Any]:
+    """One row per size, each from its own process; sizes above ``cached_up_to`` skip the
+    cached rerun (it fits the time budget of ``run_all`` only for the smaller sizes)."""
+    results = []
+    with temp_folder("scale") as tmp:
+        for size in sizes:
+            cached = size <= cached_up_to
+            what = "first run + cached rerun" if cached else "first run"
+            log(f"scale: {size:,} rows through df.contacts.verify() (local provider, {what})")
+            folder = tmp / str(size)
+            folder.mkdir()
+            args = {"rows": size, "folder": str(folder), "cached": cached}
+            results.append(run_child("scale", "measure", args, timeout=900))
+    return {"params": {"sizes": list(sizes), "cached_up_to": cached_up_to}, "results": results}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    sizes = tuple(int(s) for s in parser.parse_args().sizes.split(","))
+    print(json.dumps(run(sizes), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ..exceptions import StoreError
+from ._common import dumps as _dumps
+from ._common import erase_mentions as _without
+from ._common import norm as _norm
 
 SCHEMA_VERSION = 1
 #: keys per statement, well under SQLITE_MAX_VARIABLE_NUMBER (999 on old builds)
@@ -107,28 +110,16 @@ def _purge(
     )
 
 
-def _unique(keys: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(keys))
 
 
 def _expired(expires_at: float | None, now: float) -> bool:
     return expires_at is not None and expires_at <= now
 
 
-def _norm(address: str) -> str:
-    return str(address).strip().lower()
 
 
-def _addresses(key: str, extra: Collection[str] | str) -> list[str]:
-    """Addresses an answer mentions: the listed ones plus the key when it is an address."""
-    listed = [extra] if isinstance(extra, str) else list(extra)
-    if "@" in key:
-        listed.append(key)
-    return sorted({_norm(a) for a in listed if a and _norm(a)})
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _forget_in_jobs(conn: sqlite3.Connection, address: str) -> None:
@@ -154,18 +145,3 @@ def _forget_in_jobs(conn: sqlite3.Connection, address: str) -> None:
         else:  # done, or nothing left to wait for: drop the record entirely
             conn.execute("DELETE FROM jobs WHERE provider = ? AND job_id = ?", (provider, job_id))
 
-
-def _without(value: Any, address: str) -> Any:
-    """``value`` (JSON data) with every mention of ``address`` taken out."""
-    if isinstance(value, dict):
-        return {
-            k: _without(v, address)
-            for k, v in value.items()
-            if not (isinstance(k, str) and _norm(k) == address)
-            and not (isinstance(v, str) and _norm(v) == address)
-        }
-    if isinstance(value, list):
-        return [
-            _without(v, address) for v in value if not (isinstance(v, str) and _norm(v) == address)
-        ]
-    return value

@@ -33,15 +33,19 @@ import contextlib
 import functools
 import json
 import math
-import re
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 import redis
 
 from ..config import redact_cache
 from ..exceptions import ConfigurationError, StoreError
+from ._common import addresses as _addresses
+from ._common import dumps as _dumps
+from ._common import erase_mentions as _erase
+from ._common import norm as _norm
+from ._common import unique as _unique
 from ._redis_scripts import _CLAIM, _JOB_UPDATE, _OWNED, _PUT
 from .base import ClaimResult, JobRecord
 
@@ -394,20 +398,6 @@ def redact_url(url: str) -> str:
     return redact_cache(url)
 
 
-def _erase(value: Any, address: str) -> Any:
-    """``value`` (job meta) without ``address``: no dict entry, list item or text names it."""
-    if isinstance(value, dict):
-        return {
-            k: _erase(v, address)
-            for k, v in value.items()
-            if _norm(k) != address and not (isinstance(v, str) and _norm(v) == address)
-        }
-    if isinstance(value, list):
-        return [_erase(v, address) for v in value
-                if not (isinstance(v, str) and _norm(v) == address)]  # fmt: skip
-    if isinstance(value, str) and address in value.lower():
-        return re.sub(re.escape(address), "", value, flags=re.IGNORECASE)
-    return value
 
 
 def _answer_stats(pipe: Any, name: str) -> None:
@@ -429,21 +419,8 @@ def _chunks(keys: list[str]) -> Iterator[list[str]]:
         yield keys[start : start + CHUNK]
 
 
-def _unique(keys: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(keys))
 
 
-def _norm(address: str) -> str:
-    return str(address).strip().lower()
 
 
-def _addresses(key: str, extra: Collection[str] | str) -> list[str]:
-    """Addresses an answer mentions: the listed ones plus the key when it is an address."""
-    listed = [extra] if isinstance(extra, str) else list(extra)
-    if "@" in key:
-        listed.append(key)
-    return sorted({_norm(a) for a in listed if a and _norm(a)})
 
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -31,28 +31,27 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from ..exceptions import ConfigurationError, StoreError
+from ._common import addresses as _addresses
+from ._common import dumps as _dumps
+from ._common import norm as _norm
+from ._common import unique as _unique
 from ._sqlite_conn import ConnectionPool
 from ._sqlite_sql import (
     _KEYS,
     _UPSERT_ANSWER,
     _UPSERT_CLAIM,
-    _addresses,
     _answers,
     _chunked,
-    _dumps,
     _expired,
     _forget_in_jobs,
     _migrate_schema,
-    _norm,
     _purge,
-    _unique,
 )
 
 # moved to _sqlite_sql with the rest of the SQL; still importable from here
 from ._sqlite_sql import _SCHEMA as _SCHEMA
 from ._sqlite_sql import CHUNK as CHUNK
 from ._sqlite_sql import SCHEMA_VERSION as SCHEMA_VERSION
-from ._sqlite_sql import _without as _without
 from .base import ClaimResult, JobRecord
 
 __all__ = ["SQLiteStore"]

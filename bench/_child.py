@@ -15,6 +15,7 @@ from pathlib import Path
 def main(argv: list[str]) -> int:
     module, function, kwargs, out = argv
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    importlib.import_module("_common").keep_traffic_local()
     result = getattr(importlib.import_module(module), function)(**json.loads(kwargs))
     Path(out).write_text(json.dumps(result, default=str))
     return 0

@@ -69,6 +69,18 @@ def isolated_env(
     return env
 
 
+def keep_traffic_local() -> None:
+    """Never send the simulator's 127.0.0.1 traffic through a proxy named in the environment.
+
+    The naive loops use plain ``requests`` sessions, which honour ``HTTP_PROXY``;
+    ``NO_PROXY`` keeps them direct while they still pay for reading the
+    environment on every request, as users' scripts do.
+    """
+    for name in ("NO_PROXY", "no_proxy"):
+        hosts = [h for h in os.environ.get(name, "").split(",") if h.strip()]
+        os.environ[name] = ",".join(dict.fromkeys([*hosts, "127.0.0.1", "localhost"]))
+
+
 def client_for(env: Mapping[str, str], providers: str | list[str], **local: Any) -> Any:
     """A ``Client`` built from ``env`` only (never ``os.environ`` or the user's config).
 
@@ -269,8 +281,3 @@ def run_child(
 def log(message: str) -> None:
     """Progress on stderr, so stdout stays free for results."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def ratio(a: float, b: float) -> float | None:
-    """``a / b``, or None when ``b`` is zero (shown as "-" in the report)."""
-    return a / b if b else None

@@ -23,12 +23,27 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import _markdown as md
 import requests
-from _common import client_for, isolated_env, log, make_sheet, temp_folder, timed
+from _common import (
+    client_for,
+    isolated_env,
+    keep_traffic_local,
+    log,
+    make_sheet,
+    temp_folder,
+    timed,
+)
 from _sandbox import RemoteSandbox
 
 PROVIDERS = ("fullcontact", "coldlead", "dropcontact")
 CONTENDERS = ("naive", "requests_cache", "contact_udfs")
+#: how each contender is named in the report
+LABELS = {
+    "naive": "naive loop",
+    "requests_cache": "requests-cache + loop",
+    "contact_udfs": "contact_udfs",
+}
 #: a naive Dropcontact loop polls a job at most this many times
 MAX_POLLS = 20
 _TIMEOUT = 30.0
@@ -196,7 +211,108 @@ def run(
     }
 
 
+def markdown(data: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The report section: a table per provider, then the ratios and the headline."""
+    p, results = data["params"], data["results"]
+    lines = [
+        "## Credits and calls",
+        "",
+        f"One sheet of {p['rows']:,} rows: {p['distinct']:,} distinct addresses and "
+        f"{p['rows'] - p['distinct']:,} duplicates ({p['dup_share']:.0%}; one in five an exact "
+        "repeat, the others differing only in case or surrounding spaces). Then a rerun: the "
+        f"same rows plus {p['new_rows']:,} new ones ({p['rerun_rows']:,} rows). Every contender "
+        "verifies both through one provider at a time; the simulator counts the credits charged "
+        "and the HTTP requests received. Pacing is lifted for this benchmark (no server limit, "
+        "a client limit far above the request rate). "
+        + (
+            "Dropcontact jobs are ready at the first poll: the fewest requests any client can "
+            "make (a real job needs several polls, which the per-row loops pay per row)."
+            if p["job_polls_before_ready"] == 0
+            else f'Dropcontact jobs are ready after {p["job_polls_before_ready"]} "not ready" '
+            "poll(s)."
+        ),
+        "",
+        "* **naive loop**: one request per row to the vendor's single endpoint "
+        "(FullContact `GET /v2/verification/email`, ColdLead `GET /v1/verify`, Dropcontact "
+        "`POST /v1/enrich/all` with one contact, then polls until ready) with a "
+        "`requests.Session`;",
+        "* **requests-cache + loop**: the same loop through a `requests_cache.CachedSession` "
+        "(SQLite, WAL, GETs only, Dropcontact polls excluded): it dedupes exact-URL repeats "
+        "only, and caches nothing for POSTs;",
+        '* **contact_udfs**: `Client(providers=[provider]).run("verify", rows)`, a new client '
+        "for the rerun, the same cache file.",
+        "",
+    ]
+    by = {(r["provider"], r["contender"], r["run"]): r for r in results}
+    providers = list(dict.fromkeys(r["provider"] for r in results))
+    headline: list[str] = []
+    summary_rows = []
+    for provider in providers:
+        lines += [f"### {provider}", ""]
+        rows = []
+        for contender in LABELS:
+            for run in ("first", "rerun"):
+                r = by.get((provider, contender, run))
+                if r is None:
+                    continue
+                rows.append(
+                    [
+                        LABELS[contender],
+                        run,
+                        md.num(r["credits"]),
+                        md.num(r["requests"]),
+                        md.num(r["seconds"], 2),
+                    ]
+                )
+        lines += md.table(["contender", "run", "credits", "HTTP requests", "wall s"], rows, "ll")
+
+        def total(contender: str, field: str, provider: str = provider) -> float:
+            return sum(by[(provider, contender, run)][field] for run in ("first", "rerun"))
+
+        cu = {f: total("contact_udfs", f) for f in ("credits", "requests", "seconds")}
+        naive = {f: total("naive", f) for f in cu}
+        cached = {f: total("requests_cache", f) for f in cu}
+        summary_rows.append(
+            [
+                provider,
+                md.times(naive["credits"], cu["credits"]),
+                md.times(cached["credits"], cu["credits"]),
+                md.times(naive["requests"], cu["requests"]),
+                md.times(cached["requests"], cu["requests"]),
+                md.times(naive["seconds"], cu["seconds"]),
+                md.times(cached["seconds"], cu["seconds"]),
+            ]
+        )
+        rerun_cu = by[(provider, "contact_udfs", "rerun")]
+        headline.append(
+            f"{provider}: the naive loop pays {md.times(naive['credits'], cu['credits'])} the "
+            f"credits and sends {md.times(naive['requests'], cu['requests'])} the requests of "
+            f"contact_udfs (requests-cache + loop: {md.times(cached['credits'], cu['credits'])} "
+            f"and {md.times(cached['requests'], cu['requests'])}); the rerun costs contact_udfs "
+            f"{rerun_cu['credits']:,} credits for {p['new_rows']:,} new rows."
+        )
+    lines += [
+        "### Ratios (both runs together; higher means contact_udfs spends less)",
+        "",
+        *md.table(
+            [
+                "provider",
+                "credits: naive / cu",
+                "credits: requests-cache / cu",
+                "requests: naive / cu",
+                "requests: requests-cache / cu",
+                "wall: naive / cu",
+                "wall: requests-cache / cu",
+            ],
+            summary_rows,
+            "l",
+        ),
+    ]
+    return lines, headline
+
+
 def main() -> None:
+    keep_traffic_local()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--providers", default=",".join(PROVIDERS))

@@ -26,8 +26,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import _markdown as md
 from _common import (
     isolated_env,
+    keep_traffic_local,
     log,
     make_sheet,
     maxrss_mb,
@@ -176,7 +178,121 @@ def run(rows: int = 100_000, cells: int = 10_000) -> dict[str, Any]:
     }
 
 
+def markdown(data: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The report section: one row per face, measured against the floor."""
+    p, acc, xl = data["params"], data["accessor"], data["excel"]
+    cold, warm = data["cli"]
+    lines = [
+        "## Latency of the faces (cached answers)",
+        "",
+        f"{p['rows']:,} rows ({p['distinct']:,} distinct addresses, the same duplicate mix) "
+        f"in a CSV; the CLI's first run fills one cache through {p['provider']} batches on "
+        "the simulator, then each face answers from that cache in a fresh process. *Floor* "
+        "is `store.get_many` of the same distinct keys in that process: reading the answers "
+        "and nothing else. *Peak RSS* is the process's `ru_maxrss` right after the call (for "
+        "the CLI, the whole process: interpreter, CSV in and out).",
+        "",
+    ]
+
+    def row(
+        face: str, n: int, unit: str, seconds: float, floor: float | None, before: Any, peak: Any
+    ) -> list[str]:
+        return [
+            face,
+            f"{n:,} {unit}",
+            md.num(seconds, 3),
+            md.num(seconds / n * 1e6, 1),
+            md.num(floor, 3),
+            md.times(seconds, floor) if floor else "",
+            md.num(before) if before is not None else "",
+            md.num(peak) if peak is not None else "",
+        ]
+
+    rows = [
+        row(
+            "Excel `VERIFY_EMAIL(range)`, first call of the process",
+            xl["cells"],
+            "cells",
+            xl["first_call_seconds"],
+            xl["floor_seconds"],
+            None,
+            None,
+        ),
+        row(
+            "Excel `VERIFY_EMAIL(range)`, recalculation",
+            xl["cells"],
+            "cells",
+            xl["seconds"],
+            xl["floor_seconds"],
+            xl["rss_before_mb"],
+            xl["rss_peak_mb"],
+        ),
+        row(
+            'Excel `VERIFY_EMAIL(range, "all")`, recalculation',
+            xl["cells"],
+            "cells",
+            xl["all_fields_seconds"],
+            xl["floor_seconds"],
+            None,
+            None,
+        ),
+        row(
+            "`df.contacts.verify()`",
+            acc["rows"],
+            "rows",
+            acc["seconds"],
+            acc["floor_seconds"],
+            acc["rss_before_mb"],
+            acc["rss_peak_mb"],
+        ),
+        row(
+            "`contact-udfs verify`, cached run",
+            p["rows"],
+            "rows",
+            warm["seconds"],
+            acc["floor_seconds"],
+            None,
+            warm["maxrss_mb"],
+        ),
+        row(
+            "`contact-udfs verify`, first run (fills the cache)",
+            p["rows"],
+            "rows",
+            cold["seconds"],
+            None,
+            None,
+            cold["maxrss_mb"],
+        ),
+    ]
+    lines += md.table(
+        [
+            "face",
+            "input",
+            "wall s",
+            "µs / row",
+            "floor s",
+            "face / floor",
+            "RSS before MiB",
+            "peak RSS MiB",
+        ],
+        rows,
+        "ll",
+    )
+    lines += [
+        f"CLI summary lines: first run `{cold['summary']}`; cached run `{warm['summary']}`.",
+        "",
+    ]
+    headline = [
+        f"Cached: {xl['cells']:,} `VERIFY_EMAIL` cells in {xl['seconds']:.2f} s, "
+        f"`df.contacts.verify()` on {acc['rows']:,} rows in {acc['seconds']:.2f} s "
+        f"({md.times(acc['seconds'], acc['floor_seconds'])} the bare store reads), the CLI on "
+        f"{p['rows']:,} rows in {warm['seconds']:.2f} s (peak RSS {warm['maxrss_mb']:.0f} MiB)."
+    ]
+    return lines, headline
+
+
 def main() -> None:
+    keep_traffic_local()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--cells", type=int, default=10_000)

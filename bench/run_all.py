@@ -28,7 +28,7 @@ import offline  # noqa: E402
 import rate_limit  # noqa: E402
 import report  # noqa: E402
 import scale  # noqa: E402
-from _common import ROOT, log  # noqa: E402
+from _common import ROOT, keep_traffic_local, log  # noqa: E402
 
 #: benchmark -> (run function, full-size arguments, --quick arguments)
 BENCHMARKS: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[str, Any]]] = {
@@ -40,28 +40,26 @@ BENCHMARKS: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[
 }
 
 
-def _load() -> str:
+def _load() -> float | None:
+    """The 1-minute load average, sampled between benchmarks to spot a shared CPU."""
     try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+        return os.getloadavg()[0]
     except OSError:
-        return "unknown"
+        return None
 
 
-def _notes(info: dict[str, Any], load: tuple[str, str]) -> list[str]:
-    """A warning when other work shared the CPU: counts stay exact, timings do not."""
-    cores = info["cores"] or 1
-    try:
-        busiest = max(float(x) for part in load for x in part.split()[:1])
-    except ValueError:
-        return []
+def _notes(info: dict[str, Any], loads: list[float]) -> list[str]:
+    """What the numbers can be trusted for, and a warning when other work shared the CPU."""
     notes = [
         "Credits, requests and 429 counts are exact and machine-independent; wall times and "
         "memory depend on the machine and on what else runs on it."
     ]
-    if busiest > cores * 0.75:
+    cores = info["cores"] or 1
+    if loads and max(loads) > cores + 0.5:  # this suite alone keeps at most ~2 busy
         notes.append(
-            f"The 1-minute load average reached {busiest:.1f} on {cores} cores during this run: "
-            "other processes shared the CPU, so wall times (and the time ratios) are noisy."
+            f"The 1-minute load average reached {max(loads):.1f} on {cores} cores during "
+            "this run: other processes shared the CPU, so wall times (and the time ratios) "
+            "are noisy."
         )
     return notes
 
@@ -77,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", help="also write the raw results to this file")
     args = parser.parse_args(argv)
+    keep_traffic_local()
     chosen = args.only.split(",") if args.only else list(BENCHMARKS)
     unknown = [c for c in chosen if c not in BENCHMARKS]
     if unknown:
@@ -85,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     given = argv if argv is not None else sys.argv[1:]
     command = " ".join(["python", "bench/run_all.py", *given])
     started = time.strftime("%Y-%m-%d %H:%M %Z")
-    load_start = _load()
+    loads = [x for x in [_load()] if x is not None]
     t0 = time.perf_counter()
     results: dict[str, Any] = {}
     for i, name in enumerate(chosen, start=1):
@@ -94,14 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         log(f"== {i}/{len(chosen)} {name} {kwargs}")
         t = time.perf_counter()
         results[name] = run(**kwargs)
+        loads += [x for x in [_load()] if x is not None]
         log(
             f"== {name} done in {time.perf_counter() - t:.0f} s "
             f"(total {time.perf_counter() - t0:.0f} s)"
         )
     seconds = time.perf_counter() - t0
-    load = (load_start, _load())
     info = report.machine()
-    page = report.render(command, started, seconds, info, results, load, _notes(info, load))
+    page = report.render(command, started, seconds, info, results, loads, _notes(info, loads))
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")

@@ -233,7 +233,7 @@ class Engine:
                 skip_retryable=state.retry_unknown,
             )  # fmt: skip
             for key, data in claim.cached.items():
-                self._add(state, key, RESULT_TYPES[op].from_dict(data).replace(from_cache=True))
+                self._add(state, key, RESULT_TYPES[op].from_dict({**data, "from_cache": True}))
             state.tick(len(claim.cached))
             if claim.mine:
                 self._answer_claimed(state, provider, claim.mine, poll_timeout)
@@ -323,7 +323,7 @@ class Engine:
         for key, data in found.items():
             if retry_unknown and data.get("retryable"):
                 continue
-            out[key] = RESULT_TYPES[op].from_dict(data).replace(from_cache=True)
+            out[key] = RESULT_TYPES[op].from_dict({**data, "from_cache": True})
         return out
 
     def _save(
@@ -419,7 +419,10 @@ class Engine:
                 out.append(invalid_answer(state.operation, item))
                 continue
             answer = final[item.key]
-            if isinstance(answer, Verification):
+            # rebuilding a frozen answer per row is the main cost of a cached run: only when needed
+            if isinstance(answer, Verification) and (
+                answer.email != item.display or answer.address is None
+            ):
                 answer = answer.replace(email=item.display, address=answer.address or item.key)
             out.append(answer)
         return out

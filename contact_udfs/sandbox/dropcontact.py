@@ -187,12 +187,9 @@ class DropcontactAPI:
         return self._update_subscription(req, sub_id)
 
     def _create_subscription(self, req: Request) -> Reply:
-        try:
-            body = req.json()
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, "Your request is invalid: the body must be JSON.")
+        body = _json_object(req)
         if not isinstance(body, dict):
-            return _error(400, "Your request is invalid: the body must be an object.")
+            return body
         if body.get("event_type") not in EVENT_TYPES:
             return _error(400, f"event_type must be one of {list(EVENT_TYPES)}.")
         if "active" not in body:
@@ -212,12 +209,9 @@ class DropcontactAPI:
                                 "message": "Webhook subscription created successfully."})
 
     def _update_subscription(self, req: Request, sub_id: str) -> Reply:
-        try:
-            body = req.json()
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, "Your request is invalid: the body must be JSON.")
+        body = _json_object(req)
         if not isinstance(body, dict):
-            return _error(400, "Your request is invalid: the body must be an object.")
+            return body
         with self.state.lock:
             sub = self.state.subscriptions.get(sub_id)
             if sub is None:
@@ -249,3 +243,14 @@ def _validate_fields(body: dict[str, Any]) -> str | None:
             and 1 <= body["max_webhooks_per_period"] <= 100):
         return "max_webhooks_per_period must be an integer between 1 and 100."
     return None
+
+
+def _json_object(req: Request) -> dict[str, Any] | Reply:
+    """The request's JSON object body, or the 400 the vendor answers instead."""
+    try:
+        body = req.json()
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "Your request is invalid: the body must be JSON.")
+    if not isinstance(body, dict):
+        return _error(400, "Your request is invalid: the body must be an object.")
+    return body

@@ -64,7 +64,7 @@ def _floor(emails: list[str]) -> float:
     """Seconds to read the stored answers of ``emails``' distinct keys: the least any face
     can do on a cached rerun."""
     from contact_udfs import default_client
-    from contact_udfs.normalize import normalize_email
+    from contact_udfs.identity import normalize_email
 
     keys = list(dict.fromkeys(k for k in (normalize_email(e).key for e in emails) if k))
     store = default_client().store
@@ -105,7 +105,7 @@ def excel_child(csv_path: str, cells: int) -> dict[str, Any]:
     costs: imports, the store's connection) and a repeat, which is what every
     later recalculation of the sheet costs.
     """
-    from contact_udfs.excel import VERIFY_EMAIL
+    from contact_udfs.faces.excel.udfs import VERIFY_EMAIL
 
     emails = _read_emails(csv_path, cells)
     grid = [[e] for e in emails]

@@ -50,8 +50,8 @@ def measure(level: str, n: int, folder: str) -> dict[str, Any]:
 
         _, seconds = timed(work)
     elif level == "provider":
+        from contact_udfs.identity import normalize_email
         from contact_udfs.models import Operation
-        from contact_udfs.normalize import normalize_email
         from contact_udfs.providers.base import Task
         from contact_udfs.providers.local import LocalProvider
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from .api import Client, default_client, enrich_contacts, find_emails, verify_emails
 from .config import Settings, load_settings
+from .core.reports import Estimate, Run, RunReport
 from .exceptions import (
     AuthenticationError,
     BadRequestError,
@@ -35,7 +36,6 @@ from .exceptions import (
     UnknownProviderError,
 )
 from .models import Enrichment, FoundEmail, Operation, Status, Verification
-from .reports import Estimate, Run, RunReport
 
 __version__ = "0.1.0"
 
@@ -79,7 +79,7 @@ def _register_pandas() -> None:
     if importlib.util.find_spec("pandas") is None:
         return
     try:
-        from . import pandas_ext  # noqa: F401
+        from .faces.pandas import accessor as pandas_ext  # noqa: F401
     except ImportError:  # pandas_ext not available in this build
         return
 

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from .config import PAID_PROVIDERS, Settings, load_settings, redact_cache
-from .engine import Engine, Progress
+from .core.engine import Engine, Progress
+from .core.reports import Estimate, Run
 from .exceptions import ConfigurationError, UnknownProviderError
+from .identity import normalize_email
 from .models import Enrichment, FoundEmail, Operation, Verification
-from .normalize import normalize_email
 from .providers.base import Provider
-from .reports import Estimate, Run
 from .store import Store, open_store
 
 __all__ = [
@@ -133,7 +133,7 @@ class Client:
         progress: Progress | None = None,
         poll_timeout: float | None = None,
     ) -> Run[Any]:
-        """Answers plus a :class:`~contact_udfs.reports.RunReport` (what was spent).
+        """Answers plus a :class:`~contact_udfs.core.reports.RunReport` (what was spent).
 
         A single address (a ``str``) or a single record (a mapping) is taken as
         one item, not as a sequence of characters or keys.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from contact_udfs.workbook import TEMPLATE_NAME, build_template
+from contact_udfs.faces.excel.workbook import TEMPLATE_NAME, build_template
 
 
 def main(argv: list[str] | None = None) -> int:

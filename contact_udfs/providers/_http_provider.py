@@ -38,7 +38,7 @@ class HttpProvider:
     max_batch: ClassVar[int]
     #: where the key goes (header, Bearer token or query parameter)
     auth: ClassVar[Auth]
-    #: the vendor's documented HTTP statuses, over :data:`contact_udfs.http.DEFAULT_ERRORS`
+    #: the vendor's documented HTTP statuses, over :data:`contact_udfs.http.client.DEFAULT_ERRORS`
     errors: ClassVar[Mapping[int, ErrorRule]] = {}
 
     def __init__(self, client: HttpClient, options: Mapping[str, Any] | None = None) -> None:

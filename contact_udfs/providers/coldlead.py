@@ -2,7 +2,7 @@
 
 ColdLead has no batch endpoint, so a "batch" here is a loop of single calls, paced by
 the shared limiter and by the vendor's ``X-RateLimit-*`` headers (see
-:mod:`contact_udfs.http`). A 429 is waited out and re-sent (the vendor did not act); a
+:mod:`contact_udfs.http.client`). A 429 is waited out and re-sent (the vendor did not act); a
 422 answers that one item ``invalid`` at no credit; a 401/402 part-way stops the loop
 and hands back what was already paid for, with the error.
 """

@@ -25,9 +25,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..identity import normalize_email, split_full_name
+from ..identity.patterns import PATTERNS, candidate_locals, rank_patterns
 from ..models import Answer, FoundEmail, Operation, Status, Verification, utcnow
-from ..normalize import normalize_email, split_full_name
-from ..patterns import PATTERNS, candidate_locals, rank_patterns
 from . import _domains
 from ._dns import CANARY_DOMAINS, DnsChecker, DnsVerdict
 from ._dns import NO_DNS as NO_DNS

@@ -8,13 +8,25 @@ catch-all, unknown domains and a few typos without anyone writing them by hand.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from . import names
 from .emailaddr import DISPOSABLE_DOMAINS, FREE_DOMAINS, slug
 
-if TYPE_CHECKING:
-    from .world import World
+
+class Population(Protocol):
+    """What a sample is drawn from (a :class:`~contact_udfs.sandbox.world.World`).
+
+    Named as a protocol so this module needs nothing of ``world``, which
+    imports it.
+    """
+
+    seed: int
+
+    def companies(self) -> list[dict[str, Any]]: ...
+
+    def people(self) -> list[dict[str, Any]]: ...
+
 
 ROLES_IN_SAMPLES = ["contact", "info", "sales", "support", "admin"]
 EXTERNAL_WORDS = ["northstar", "bluepeak", "quantum", "silverline", "redwood", "brightpath",
@@ -25,7 +37,7 @@ MIX = {"person": 35, "role": 10, "unknown": 15, "free": 12, "disposable": 5, "ca
        "external": 12, "typo": 3}
 
 
-def sample_emails(world: World, n: int, seed: int = 0) -> list[str]:
+def sample_emails(world: Population, n: int, seed: int = 0) -> list[str]:
     """``n`` distinct addresses; the same (world seed, seed, n) always gives the same list."""
     rng = random.Random(f"samples-{world.seed}-{seed}")
     companies = world.companies()

@@ -30,6 +30,7 @@ from .emailaddr import (
     split_email,
     valid_syntax,
 )
+from .samples import sample_emails
 
 PEOPLE_PER_COMPANY = 8
 N_COMPANIES = 60
@@ -303,8 +304,6 @@ class World:
 
     def sample_emails(self, n: int, seed: int = 0) -> list[str]:
         """``n`` distinct realistic addresses mixing every kind of verdict."""
-        from .samples import sample_emails
-
         return sample_emails(self, n, seed)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bad_cells import BAD_CELLS
 from fakes import FakeProvider
 
-from contact_udfs.engine import Engine
+from contact_udfs.core.engine import Engine
 from contact_udfs.models import Operation, Status
 from contact_udfs.store import SQLiteStore
 

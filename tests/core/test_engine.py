@@ -7,7 +7,7 @@ import threading
 import pytest
 from fakes import FakeProvider, found
 
-from contact_udfs.engine import Engine
+from contact_udfs.core.engine import Engine
 from contact_udfs.exceptions import BudgetExceededError, QuotaExceededError
 from contact_udfs.models import Operation, Status, Verification
 from contact_udfs.store import JobRecord, SQLiteStore

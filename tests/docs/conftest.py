@@ -82,7 +82,7 @@ def docs_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbo
 def _settle() -> None:
     """Let background work of the Excel formulas finish and close the shared client."""
     from contact_udfs import default_client
-    from contact_udfs.excel_batch import wait_for_background
+    from contact_udfs.faces.excel.batching import wait_for_background
 
     wait_for_background(timeout=30)
     default_client().close()

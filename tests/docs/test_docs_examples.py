@@ -4,7 +4,7 @@ Every fenced ``python`` block of README.md and docs/*.md is executed, in order,
 one namespace per file; a block whose code starts with ``>>>`` is run as a
 doctest (its printed output must match). Fenced ``bash`` blocks whose first
 command starts with ``contact-udfs `` are run through
-:func:`contact_udfs.cli.main` and must exit 0. A block right after an
+:func:`contact_udfs.faces.cli.main.main` and must exit 0. A block right after an
 ``<!-- no-test -->`` HTML comment is skipped (Excel-only snippets, real vendor
 keys, a server that runs until Ctrl+C).
 
@@ -29,8 +29,8 @@ from typing import Any
 import pytest
 
 import contact_udfs
-from contact_udfs.cli import main as cli_main
 from contact_udfs.config import load_settings
+from contact_udfs.faces.cli.main import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -21,7 +21,7 @@ TARGETS = [
     ("coldlead", "coldlead.verify", 30),
 ]
 IDS = [t[1] for t in TARGETS]
-#: tries per call in the client's retry policy (contact_udfs.http.RetryPolicy.attempts)
+#: tries per call in the client's retry policy (contact_udfs.http.client.RetryPolicy.attempts)
 ATTEMPTS = 5
 
 

@@ -15,7 +15,7 @@ import pytest
 from fault_helpers import POLLS, assert_nothing_paid_is_lost, exercise, label
 
 from contact_udfs import Status
-from contact_udfs import jobs as jobs_module
+from contact_udfs.core import jobs as jobs_module
 
 JOB_PROVIDERS = ["dropcontact", "fullcontact"]
 #: (a 429 on polls is covered by the deadline test below)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from contact_udfs import excel_batch
+from contact_udfs.faces.excel import batching as excel_batch
 from contact_udfs.sandbox import Sandbox
 
 

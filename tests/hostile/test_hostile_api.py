@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contact_udfs import Client, Status
-from contact_udfs.normalize import ERROR_MESSAGES, normalize_email
+from contact_udfs.identity import ERROR_MESSAGES, normalize_email
 
 
 def check_answers(items: list, results: list) -> None:

@@ -14,8 +14,8 @@ from hostile_inputs import FIXED, FIXED_FEW, counts_as_formula, csv_safe, hostil
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contact_udfs.cli import main
-from contact_udfs.files import neutralize, read_table
+from contact_udfs.faces.cli.files import neutralize, read_table
+from contact_udfs.faces.cli.main import main
 
 rows_strategy = st.lists(st.tuples(hostile_text, hostile_text), min_size=1, max_size=12)
 

@@ -12,7 +12,7 @@ import re
 import openpyxl
 from hostile_inputs import counts_as_formula
 
-from contact_udfs.cli import main
+from contact_udfs.faces.cli.main import main
 
 #: C0/C1 controls (but the line feed ending each printed line) and bidi overrides
 UNPRINTABLE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

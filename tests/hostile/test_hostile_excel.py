@@ -4,14 +4,12 @@ answer or ``#ERROR: ...``, nothing is raised, and nothing rejected is paid for."
 
 from __future__ import annotations
 
-import pytest
 from hostile_inputs import CURATED, FIXED, FIXED_FEW, hostile_text, hostile_value
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contact_udfs.normalize import normalize_email
-
-excel = pytest.importorskip("contact_udfs.excel", reason="the Excel formulas are not there yet")
+from contact_udfs.faces.excel import udfs as excel
+from contact_udfs.identity import normalize_email
 
 grids = st.lists(st.lists(hostile_value, min_size=1, max_size=3), min_size=1, max_size=8)
 STATUSES = {"deliverable", "risky", "undeliverable", "unknown", "invalid", ""}

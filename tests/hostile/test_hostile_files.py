@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 from hostile_inputs import CURATED_TEXT, counts_as_formula, csv_safe
 
-from contact_udfs.cli import main
-from contact_udfs.normalize import normalize_email
+from contact_udfs.faces.cli.main import main
+from contact_udfs.identity import normalize_email
 
 HEADER_ONLY = b"email\n"
 FILES: dict[str, tuple[bytes, int]] = {

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from contact_udfs import Client
-from contact_udfs.cli import main
+from contact_udfs.faces.cli.main import main
 
 PROVIDERS = ("dropcontact", "fullcontact", "coldlead")
 

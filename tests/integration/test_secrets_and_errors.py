@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from contact_udfs import AuthenticationError, QuotaExceededError
-from contact_udfs.cli import main
+from contact_udfs.faces.cli.main import main
 
 
 def files_under(path: Path) -> list[Path]:

@@ -1,0 +1,338 @@
+"""The ``contact-udfs`` command.
+
+Exit codes: 0 ok, 1 other error, 2 bad usage or unreadable input file,
+3 budget refused (nothing spent), 4 provider auth/quota error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from ...core.columns import COLUMNS, DEFAULT_PREFIX, cell, flatten
+from ...exceptions import (
+    AuthenticationError,
+    BudgetExceededError,
+    ConfigurationError,
+    ContactUDFError,
+    InputFileError,
+    QuotaExceededError,
+)
+from ...models import Answer, Operation
+from .files import Table, neutralize, read_table, write_table
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUDGET, EXIT_PROVIDER = 0, 1, 2, 3, 4
+
+#: what a terminal would act on: C0/C1 controls and bidi overrides
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, *, json_escape: bool = False) -> str:
+    """``text`` with control characters shown as escapes, so a hostile cell cannot
+    drive the terminal and a message stays on one line."""
+
+    def esc(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\u{code:04x}" if json_escape or code > 0xFF else f"\\x{code:02x}"
+
+    return _UNPRINTABLE.sub(esc, text)
+
+
+def _names(header: Sequence[str], shown: int = 10) -> str:
+    """Column names for a message: escaped, and at most ``shown`` of them."""
+    names = ", ".join(printable(h) for h in header[:shown])
+    return names + (f" (and {len(header) - shown} more)" if len(header) > shown else "")
+
+
+EMAIL_HEADERS = (
+    "email",
+    "e-mail",
+    "mail",
+    "email address",
+    "email_address",
+    "courriel",
+    "adresse email",
+)
+FIND_FLAGS = ("first_name", "last_name", "full_name", "domain", "company", "website")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="contact-udfs",
+        description="Verify, find and enrich email addresses: cached, batched, never paying twice.",
+    )
+    p.add_argument("--cache", help="SQLite file or redis:// URL (default: CONTACT_UDFS_CACHE)")
+    p.add_argument("--providers", help="waterfall order, e.g. dropcontact,local")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def run_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("file", help="input .csv or .xlsx file")
+        sp.add_argument("-o", "--output", help="write results to this .csv/.xlsx (default: print)")
+        sp.add_argument("--budget", type=float, help="refuse if the call would spend more credits")
+        sp.add_argument(
+            "--retry-unknown",
+            action="store_true",
+            help="ask again the contacts stored as unknown-retryable (spends credits)",
+        )
+        sp.add_argument("--no-progress", action="store_true", help="no progress bar")
+        sp.add_argument(
+            "--format",
+            choices=("table", "csv", "json"),
+            default="table",
+            help="how results are printed when no --output is given",
+        )
+
+    v = sub.add_parser("verify", help="verify the email column of a file")
+    run_args(v)
+    v.add_argument("--column", help="the email column (default: auto-detected)")
+    f = sub.add_parser("find", help="find emails from name + domain/company columns")
+    run_args(f)
+    e = sub.add_parser("enrich", help="enrich contacts with Dropcontact")
+    run_args(e)
+    for sp in (f, e):
+        for flag in FIND_FLAGS:
+            sp.add_argument(
+                f"--{flag.replace('_', '-')}",
+                dest=flag,
+                metavar="COLUMN",
+                help=f"column holding the {flag.replace('_', ' ')}",
+            )
+    est = sub.add_parser("estimate", help="credits a file would cost now; spends nothing")
+    est.add_argument("file")
+    est.add_argument("--operation", choices=[o.value for o in Operation], default="verify")
+    est.add_argument("--column", help="the email column for verify")
+    cr = sub.add_parser("credits", help="credits left per provider (free checks)")
+    cr.add_argument("provider", nargs="?")
+    cache = sub.add_parser("cache", help="cache stats | forget EMAIL | clear")
+    cache_sub = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
+    cache_sub.add_parser("stats", help="what the cache holds")
+    fg = cache_sub.add_parser("forget", help="erase everything stored about an address")
+    fg.add_argument("email")
+    cl = cache_sub.add_parser("clear", help="erase the whole cache")
+    cl.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    sb = sub.add_parser("sandbox", help="serve the local simulator of the provider APIs")
+    sb.add_argument("args", nargs=argparse.REMAINDER, help="options for the simulator (--port ...)")
+    tp = sub.add_parser("template", help="write the Excel workbook template")
+    tp.add_argument("path")
+    return p
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from ...api import Client
+
+    return Client(providers=args.providers, cache=args.cache)
+
+
+def _email_column(table: Table, wanted: str | None) -> str:
+    if wanted:
+        if wanted not in table.header:
+            raise InputFileError(f"no column {wanted!r}; the file has: {_names(table.header)}")
+        return wanted
+    for name in table.header:
+        if name.strip().lower() in EMAIL_HEADERS:
+            return name
+    for name in table.header:
+        values = [v for v in table.column(name)[:200] if isinstance(v, str) and v.strip()]
+        if values and sum("@" in v for v in values) >= len(values) / 2:
+            return name
+    raise InputFileError(f"no email column found in {_names(table.header)}; name it with --column")
+
+
+def _items(args: argparse.Namespace, op: Operation, table: Table) -> list[Any]:
+    if op is Operation.VERIFY:
+        return table.column(_email_column(table, getattr(args, "column", None)))
+    records = table.records()
+    mapping = {flag: getattr(args, flag, None) for flag in FIND_FLAGS}
+    for col in mapping.values():
+        if col and col not in table.header:
+            raise InputFileError(f"no column {col!r}; the file has: {_names(table.header)}")
+    if any(mapping.values()):
+        renamed = []
+        for rec in records:
+            new = {k: v for k, v in rec.items() if k not in mapping.values()}
+            new.update({flag: rec.get(col) for flag, col in mapping.items() if col})
+            renamed.append(new)
+        records = renamed
+    return records
+
+
+def _progress(args: argparse.Namespace) -> tuple[Any, Any]:
+    if args.no_progress:
+        return None, None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=0, unit="contact", file=sys.stderr, disable=None, leave=False)
+
+    def update(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.reset(total=total)
+        bar.n = done
+        bar.refresh()
+
+    return bar, update
+
+
+def _print_results(
+    out: TextIO, fmt: str, op: Operation, table: Table, items: list[Any], results: Sequence[Answer]
+) -> None:
+    cols = COLUMNS[op]
+    if fmt == "json":
+        for item, ans in zip(items, results):
+            row = {"input": cell(item) if not isinstance(item, dict) else item, **flatten(ans, op)}
+            line = json.dumps(row, ensure_ascii=False, default=str)
+            out.write(printable(line, json_escape=True) + "\n")
+        return
+    if fmt == "csv":
+        import csv
+
+        w = csv.writer(out)
+        prefix = DEFAULT_PREFIX[op]
+        w.writerow([neutralize(h) for h in table.header] + [prefix + c for c in cols])
+        for row, ans in zip(table.rows, results):
+            w.writerow(
+                [neutralize(v) for v in row] + [neutralize(v) for v in flatten(ans, op).values()]
+            )
+        return
+    shown = {
+        Operation.VERIFY: ("status", "reason", "suggestion", "provider", "from_cache"),
+        Operation.FIND: ("email", "status", "confidence", "provider", "from_cache"),
+        Operation.ENRICH: ("email", "qualification", "company", "job", "phone", "provider"),
+    }[op]
+    lines = [["row", "input", *shown]]
+    for n, (item, ans) in enumerate(zip(items, results), start=2):
+        if isinstance(item, dict):
+            text = " ".join(str(v) for v in item.values() if v not in (None, ""))
+        else:
+            text = "" if item is None else str(item).strip()
+        text = printable(text)[:40]
+        values = flatten(ans, op, shown)
+        shown_values = ("" if values[c] is None else printable(str(values[c])) for c in shown)
+        lines.append([str(n), text, *shown_values])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for line in lines:
+        out.write("  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() + "\n")
+
+
+def _run(args: argparse.Namespace, op: Operation) -> int:
+    table = read_table(args.file)
+    items = _items(args, op, table)
+    bar, update = _progress(args)
+    client = _client(args)
+    try:
+        run = client.run(
+            op, items, budget=args.budget, retry_unknown=args.retry_unknown, progress=update
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+        client.close()
+    if args.output:
+        prefix = DEFAULT_PREFIX[op]
+        header = table.header + [prefix + c for c in COLUMNS[op]]
+        rows = (
+            row + [None] * (len(table.header) - len(row)) + list(flatten(ans, op).values())
+            for row, ans in zip(table.rows, run.results)
+        )
+        write_table(args.output, header, rows)
+    else:
+        _print_results(sys.stdout, args.format, op, table, items, run.results)
+    print(run.report.summary(), file=sys.stderr)
+    return EXIT_OK
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    op = Operation(args.operation)
+    table = read_table(args.file)
+    items = _items(args, op, table)
+    with _client(args) as client:
+        est = client.estimate(items, op)
+    print(est)
+    print(json.dumps(est.to_dict(), indent=2))
+    return EXIT_OK
+
+
+def _cache(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        if args.cache_command == "stats":
+            print(json.dumps(client.store.stats(), indent=2, default=str))
+        elif args.cache_command == "forget":
+            n = client.forget(args.email)
+            print(f"forgot {n} stored answer(s) about {args.email}")
+        else:
+            if not args.yes:
+                if not sys.stdin.isatty():
+                    print("refusing to clear the cache without --yes", file=sys.stderr)
+                    return EXIT_USAGE
+                if (
+                    input("erase every stored answer (paid ones too)? [y/N] ").strip().lower()
+                    != "y"
+                ):
+                    return EXIT_OK
+            client.store.clear()
+            print(f"cleared {client.store.location}")
+    return EXIT_OK
+
+
+def _credits(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        for name, left in client.credits(args.provider).items():
+            print(f"{name}: {'unknown' if left is None else left}")
+    return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command in ("verify", "find", "enrich"):
+        return _run(args, Operation(args.command))
+    if args.command == "estimate":
+        return _estimate(args)
+    if args.command == "credits":
+        return _credits(args)
+    if args.command == "cache":
+        return _cache(args)
+    if args.command == "sandbox":
+        from ...sandbox import main as sandbox_main
+
+        return int(sandbox_main(args.args) or 0)
+    if args.command == "template":
+        from ..excel.workbook import write_template
+
+        print(write_template(args.path))
+        return EXIT_OK
+    raise AssertionError(args.command)  # pragma: no cover - argparse refuses others
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``contact-udfs``; returns the exit code."""
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "sandbox":  # the simulator parses its own options
+        args.args = [*extra, *args.args]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return _dispatch(args)
+    except BudgetExceededError as exc:
+        print(f"contact-udfs: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_BUDGET
+    except (AuthenticationError, QuotaExceededError) as exc:
+        print(f"contact-udfs: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_PROVIDER
+    except (InputFileError, ConfigurationError) as exc:
+        print(f"contact-udfs: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except ContactUDFError as exc:
+        print(f"contact-udfs: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("contact-udfs: interrupted; answers received so far are saved", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Who a cell names: emails, people and organisations, normalized offline.
+
+Everything here is pure and runs before any cache lookup or provider call, so
+two spellings of one contact share one cache entry and one credit, and a bad
+cell is answered locally with a reason code (:data:`ERROR_MESSAGES`).
+
+* :mod:`.emails` - addresses and their cache keys;
+* :mod:`.names` - names, companies, domains, whole find/enrich records;
+* :mod:`.patterns` - the local-part patterns of a company's addresses;
+* :mod:`.cells` - what every cell reader agrees on (blanks, ``#N/A``).
+
+This package imports nothing of ``contact_udfs`` outside itself: providers,
+the store and the engine all build on it.
+"""
+
+from __future__ import annotations
+
+from .emails import ERROR_MESSAGES, NormalizedEmail, cache_key, error_message, normalize_email
+from .names import (
+    NormalizedPerson,
+    clean_name,
+    domain_from,
+    name_token,
+    normalize_contact,
+    normalize_person,
+    split_full_name,
+)
+
+__all__ = [
+    "ERROR_MESSAGES",
+    "NormalizedEmail",
+    "NormalizedPerson",
+    "cache_key",
+    "clean_name",
+    "domain_from",
+    "error_message",
+    "name_token",
+    "normalize_contact",
+    "normalize_email",
+    "normalize_person",
+    "split_full_name",
+]

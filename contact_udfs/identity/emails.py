@@ -1,0 +1,283 @@
+"""Local normalization and validation of emails; cache keys.
+
+Everything here is pure and offline. It runs before any cache lookup or
+provider call, so two spellings of the same contact (``Ada@GMAIL.com `` and
+``ada@gmail.com``) share one cache entry and one credit, and a bad cell
+(empty, ``#N/A``, a number, two addresses in one cell) is answered locally at
+zero cost with a short reason code that :func:`error_message` turns into text.
+
+Names, companies, domains and whole find/enrich records are normalized in
+:mod:`contact_udfs.identity.names`; :mod:`contact_udfs.identity` re-exports both,
+so it stays the one place to import normalization from.
+
+Decisions worth knowing:
+
+* the email key is the whole address lower-cased (local part too: nearly every
+  mail system treats it case-insensitively, and one key per mailbox is what
+  saves credits), with the domain in IDNA ASCII (punycode);
+* a cell that is exactly ``Name <addr>`` (or ``<addr>``) is accepted and the
+  address extracted; a ``mailto:`` prefix (and its ``?subject=`` tail) is dropped;
+* IP-literal domains (``a@[1.2.3.4]``) and quoted local parts are rejected:
+  no provider verifies them and in a contact sheet they are mistakes.
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from functools import lru_cache
+
+from email_validator import EmailNotValidError, validate_email
+
+from .cells import EXCEL_ERROR as _EXCEL_ERROR
+from .cells import IPV4 as _IPV4
+from .cells import LABEL as _LABEL
+from .cells import TRIM as _TRIM
+from .cells import ZERO_WIDTH as _ZERO_WIDTH
+from .cells import is_missing as _is_missing
+
+__all__ = [
+    "ERROR_MESSAGES",
+    "NormalizedEmail",
+    "cache_key",
+    "error_message",
+    "normalize_email",
+]
+
+#: reason code -> the short text shown in a cell as ``#ERROR: <text>``
+ERROR_MESSAGES: dict[str, str] = {
+    "empty": "empty cell",
+    "blank": "blank cell (only spaces)",
+    "missing": "missing value (NaN)",
+    "number": "a number, not an email address",
+    "boolean": "TRUE/FALSE, not an email address",
+    "date": "a date, not an email address",
+    "bytes": "binary data, not text",
+    "not_text": "not a text value",
+    "excel_error": "Excel error value",
+    "formula": "a formula, not an email address",
+    "too_long": "too long for an email address (over 254 characters)",
+    "control_char": "contains a line break, tab or control character",
+    "invisible_char": "contains an invisible character",
+    "no_at": "not an email address (no @)",
+    "multiple_at": "more than one @",
+    "several_addresses": "several addresses in one cell",
+    "no_local": "nothing before the @",
+    "no_domain": "nothing after the @",
+    "spaces": "contains spaces",
+    "ip_domain": "IP address instead of a domain",
+    "quoted_local": "quoted local part not supported",
+    "no_dot": "domain has no dot",
+    "reserved_domain": "reserved domain (.test, .local, localhost...)",
+    "bad_domain": "invalid domain",
+    "bad_local": "invalid characters before the @",
+    "syntax": "invalid email syntax",
+    "not_a_record": "not a record (expected named fields)",
+    "empty_row": "empty row",
+    "missing_name": "missing name",
+    "missing_first_name": "missing first name",
+    "missing_last_name": "missing last name",
+    "missing_company": "missing company or domain",
+}
+
+
+def error_message(code: str, detail: str | None = None) -> str:
+    """Short human text for a reason code; ``detail`` (e.g. ``#N/A``) is appended."""
+    text = ERROR_MESSAGES.get(code) or code.replace("_", " ")
+    return f"{text} {detail}" if detail else text
+
+
+# -- emails ---------------------------------------------------------------------------------------
+
+#: COM error numbers Excel hands to Python on Windows (xlwings without err_to_str)
+_COM_ERRORS = {
+    -2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?", -2146826288: "#NULL!",
+    -2146826252: "#NUM!", -2146826265: "#REF!", -2146826273: "#VALUE!",
+}  # fmt: skip
+_DATE_TYPES = ("datetime64", "timedelta64", "Timestamp", "Timedelta", "Period")
+_MAX_INPUT = 320  # longer than any "Name <address>" worth parsing: rejected unread
+_MAX_EMAIL = 254
+_MAX_DISPLAY = 1000
+_ANGLE = re.compile(r'(?:"[^"<>]*"|[^"<>]*?)\s*<([^<>]*)>')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_INVISIBLE = re.compile(f"[{_ZERO_WIDTH}\u200e\u200f]")
+_SPACE = re.compile(r"\s")
+_ATEXT = r"[a-z0-9_!#$%&'*+/=?^`{|}~-]"
+# addresses this matches are valid for email-validator too (tests check it), so the
+# common case skips the full parser: 1,000,000 rows is a normal workload
+_FAST = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+[a-z]{{2,63}}")
+_RESERVED = (".arpa", ".invalid", ".local", ".localhost", ".onion", ".test")
+_DOTS = ".\u3002\uff0e\uff61"
+
+
+@dataclass(frozen=True)
+class NormalizedEmail:
+    """One input cell after local validation."""
+
+    #: exactly what the caller gave
+    original: object
+    #: the cell as text, trimmed, for showing back ("" for empty)
+    display: str
+    #: the cache key subject; None when invalid
+    key: str | None
+    #: a reason code of :data:`ERROR_MESSAGES` when invalid
+    error: str | None
+
+    @property
+    def valid(self) -> bool:
+        return self.key is not None
+
+    @property
+    def message(self) -> str | None:
+        """The error as text, naming the Excel error value when there is one."""
+        if self.error is None:
+            return None
+        detail = self.display if self.error == "excel_error" else None
+        return error_message(self.error, detail)
+
+
+def normalize_email(value: object, /) -> NormalizedEmail:
+    """Validate and normalize one cell; never raises, whatever ``value`` is."""
+    if isinstance(value, str):
+        if len(value) > 4 * _MAX_INPUT:  # not worth a cache slot
+            display, key, error = _classify_text(value)
+        else:
+            display, key, error = _classify_cached(str(value))
+        return NormalizedEmail(value, display, key, error)
+    error, display = _classify_other(value)
+    return NormalizedEmail(value, display, None, error)
+
+
+def _classify_other(value: object) -> tuple[str, str]:
+    """Reason code and display text for a non-string cell."""
+    if value is None:
+        return "empty", ""
+    if _is_missing(value):
+        return "missing", ""
+    if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_"):
+        return "boolean", str(value).upper()
+    if isinstance(value, int) and value in _COM_ERRORS:
+        return "excel_error", _COM_ERRORS[value]
+    if isinstance(value, (date, time, timedelta)) or type(value).__name__ in _DATE_TYPES:
+        return "date", _short(str(value))
+    if isinstance(value, numbers.Number):
+        return "number", _short(str(value))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "bytes", _short(repr(bytes(value[:_MAX_DISPLAY])))
+    try:
+        text = str(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return "not_text", _short(text.strip(_TRIM))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _MAX_DISPLAY else text[: _MAX_DISPLAY - 1] + "\u2026"
+
+
+@lru_cache(maxsize=1 << 16)
+def _classify_cached(text: str) -> tuple[str, str | None, str | None]:
+    return _classify_text(text)
+
+
+def _classify_text(text: str) -> tuple[str, str | None, str | None]:
+    """(display, key, error) for a string cell; cheap checks first, the full parser last."""
+    s = text.strip(_TRIM)
+    display = _short(s)
+    if not s:
+        return display, None, ("blank" if text else "empty")
+    if s[0] == "#" and _EXCEL_ERROR.match(s):
+        return display, None, "excel_error"
+    if len(s) > _MAX_INPUT:
+        return display, None, "too_long"
+    if s[:7].lower() == "mailto:":
+        s = s[7:].strip(_TRIM)
+        if "?" in s.partition("@")[2]:
+            s = s[: s.index("?", s.index("@"))]
+    if s.endswith(">") and (match := _ANGLE.fullmatch(s)):
+        s = match.group(1).strip(_TRIM)
+    key, error = _check_address(s)
+    return display, key, error
+
+
+def _check_address(s: str) -> tuple[str | None, str | None]:
+    if not s:
+        return None, "empty"
+    if len(s) > _MAX_EMAIL:
+        return None, "too_long"
+    if _CONTROL.search(s):
+        return None, "control_char"
+    ats = s.count("@")
+    if ats == 0:
+        return None, ("formula" if s[0] == "=" and "(" in s else "no_at")
+    if ats > 1:
+        return None, ("several_addresses" if re.search(r"[,;\s]", s) else "multiple_at")
+    local, _, domain = s.partition("@")
+    if not local:
+        return None, "no_local"
+    if len(local) > 64:  # RFC 5321; email-validator checks it only in strict mode
+        return None, "too_long"
+    if not domain:
+        return None, "no_domain"
+    if local[0] == '"':
+        return None, "quoted_local"
+    if _SPACE.search(s):
+        return None, "spaces"
+    if _INVISIBLE.search(s):
+        return None, "invisible_char"
+    if domain[0] == "[" or _IPV4.fullmatch(domain):
+        return None, "ip_domain"
+    if s.isascii():
+        low = s.lower()
+        if _FAST.fullmatch(low) and "--" not in domain and not low.endswith(_RESERVED):
+            return low, None
+    if not any(dot in domain for dot in _DOTS):
+        return None, "no_dot"
+    return _validate_slow(s)
+
+
+def _validate_slow(s: str) -> tuple[str | None, str | None]:
+    """email-validator for everything the fast path does not vouch for (IDN, rare syntax).
+
+    A key must be a fixed point (normalizing it gives itself back). The
+    validator's local part is already NFC, but lower-casing some Unicode letters
+    changes their normal form, so such a key is re-validated until it is stable.
+    """
+    for _ in range(3):
+        try:
+            result = validate_email(s, check_deliverability=False, allow_smtputf8=True)
+        except EmailNotValidError as exc:
+            return None, _reason(str(exc))
+        local = result.local_part
+        lowered = unicodedata.normalize("NFC", local.lower())
+        key = f"{lowered}@{result.ascii_domain.lower()}"
+        if lowered == local or key == s or key.isascii():
+            return key, None
+        s = key
+    return None, "syntax"
+
+
+def _reason(message: str) -> str:
+    text = message.lower()
+    for needle, code in (
+        ("too long", "too_long"), ("special-use", "reserved_domain"), ("quot", "quoted_local"),
+        ("angle bracket", "syntax"), ("bracket", "ip_domain"), ("display name", "syntax"),
+        ("unsafe", "invisible_char"),
+        ("should have a period", "no_dot"), ("after the @-sign", "bad_domain"),
+        ("top-level domain", "bad_domain"), ("before the @-sign", "bad_local"),
+    ):  # fmt: skip
+        if needle in text:
+            return code
+    return "syntax"
+
+
+# -- cache keys -----------------------------------------------------------------------------------
+
+
+def cache_key(provider: str, operation: str, subject: str) -> str:
+    """The stable cache key ``"provider:operation:subject"``."""
+    op = getattr(operation, "value", operation)
+    return f"{str(provider).strip().lower()}:{op}:{subject}"

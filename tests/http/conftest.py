@@ -1,0 +1,3 @@
+"""The HTTP-layer tests share the simulator fixtures of :mod:`provider_fixtures`."""
+
+from provider_fixtures import *  # noqa: F403

@@ -17,6 +17,8 @@ installed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .api import Client, default_client, enrich_contacts, find_emails, verify_emails
 from .config import Settings, load_settings
 from .core.reports import Estimate, Run, RunReport
@@ -36,6 +38,9 @@ from .exceptions import (
     UnknownProviderError,
 )
 from .models import Enrichment, FoundEmail, Operation, Status, Verification
+
+if TYPE_CHECKING:
+    from .faces.listen import Listener
 
 __version__ = "0.1.0"
 
@@ -67,9 +72,20 @@ __all__ = [
     "default_client",
     "enrich_contacts",
     "find_emails",
+    "listen",
     "load_settings",
     "verify_emails",
 ]
+
+
+def listen(port: int = 0, client: Client | None = None, **options: Any) -> Listener:
+    """Receive vendor webhooks on a local port into ``client``'s store; see docs/webhooks.md.
+
+    Returns a started :class:`~contact_udfs.faces.listen.Listener` (a context manager).
+    """
+    from .faces.listen import listen as start
+
+    return start(port, client, **options)
 
 
 def _register_pandas() -> None:

@@ -11,6 +11,7 @@ Config file (``CONTACT_UDFS_CONFIG`` or ``<user config dir>/contact_udfs/config.
     ttl_days = 30
     poll_interval = 2
     poll_timeout = 600
+    webhook_url = "https://hooks.example.com/contact-udfs"   # optional; see docs/webhooks.md
 
     [dropcontact]
     api_key = "..."
@@ -77,8 +78,11 @@ PROVIDER_OPTIONS: dict[str, frozenset[str]] = {
     "local": frozenset({"check_dns", "dns_timeout"}),
 }
 TOP_LEVEL_KEYS = frozenset(
-    {"providers", "cache", "budget", "ttl_days", "poll_interval", "poll_timeout", "claim_ttl"}
-)
+    {"providers", "cache", "budget", "ttl_days", "poll_interval", "poll_timeout", "claim_ttl",
+     "webhook_url"}
+)  # fmt: skip
+#: the provider option that a ``webhook_url`` fills in, as ``<webhook_url>/<provider>``
+WEBHOOK_OPTIONS = {"dropcontact": "callback_url", "fullcontact": "webhook_url"}
 DEFAULT_TTL_DAYS = 30.0  # how long Dropcontact keeps results
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_POLL_TIMEOUT = 600.0
@@ -190,9 +194,17 @@ class Settings:
     http_timeout: tuple[float, float] = DEFAULT_HTTP_TIMEOUT
     provider_settings: Mapping[str, ProviderSettings] = field(default_factory=dict)
     config_file: str | None = None
+    #: where vendors may push job results (``contact-udfs listen`` behind a tunnel); "" = never
+    webhook_url: str = ""
 
     def provider(self, name: str) -> ProviderSettings:
-        return self.provider_settings.get(name) or ProviderSettings(name=name)
+        conf = self.provider_settings.get(name) or ProviderSettings(name=name)
+        option = WEBHOOK_OPTIONS.get(name)
+        if self.webhook_url and option and not conf.options.get(option):
+            # one public URL for the listener; the path says which vendor is calling
+            url = f"{self.webhook_url.rstrip('/')}/{name}"
+            conf = replace(conf, options={**conf.options, option: url})
+        return conf
 
     def __repr__(self) -> str:
         # keys are Secrets already; a Redis URL may carry a password
@@ -315,6 +327,12 @@ def load_settings(
         raw = data.get(key)
         return _number(f"{key} in {path}", raw) if raw not in (None, "") else default
 
+    webhook = str(env.get("CONTACT_UDFS_WEBHOOK_URL") or data.get("webhook_url") or "").strip()
+    if webhook and not re.match(r"(?i)https?://[^/\s]+", webhook):
+        raise ConfigurationError(
+            f"webhook_url must be an http(s) URL vendors can reach, got {webhook!r}"
+        )
+
     return Settings(
         providers=order,
         cache=str(cache),
@@ -325,4 +343,5 @@ def load_settings(
         claim_ttl=num("CONTACT_UDFS_CLAIM_TTL", "claim_ttl", DEFAULT_CLAIM_TTL),
         provider_settings=prov,
         config_file=str(path) if path.exists() else None,
+        webhook_url=webhook,
     )

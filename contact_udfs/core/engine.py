@@ -42,8 +42,8 @@ from ..models import (
 )
 from ..providers.base import Provider, Task
 from ..store.base import Store
-from .items import Item, emails_in, invalid_answer, normalize_item
-from .jobs import JobPoller
+from .items import Item, invalid_answer, normalize_item
+from .jobs import JobPoller, save_answers
 from .reports import Estimate, ProviderEstimate, Run, RunReport
 
 __all__ = ["Engine", "Progress"]
@@ -332,11 +332,9 @@ class Engine:
         # every paid answer is stored, even for keys another run asked about (a resumed job)
         if not answers:
             return
-        emails = {k: emails_in(a) for k, a in answers.items()}
-        self.store.put_many(
-            provider.name, state.operation.value, {k: a.to_dict() for k, a in answers.items()},
-            ttl=self.settings.ttl_seconds, emails=emails, owner=state.owner,
-        )  # fmt: skip
+        save_answers(
+            self.store, self.settings, provider.name, state.operation, answers, owner=state.owner
+        )
         answers = {k: a for k, a in answers.items() if k in state.payloads}
         for key, answer in answers.items():
             self._add(state, key, answer)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ..config import Settings
 from ..exceptions import AuthenticationError, ProviderError, QuotaExceededError
@@ -18,8 +18,9 @@ from ..http import free_call_deadline
 from ..models import RESULT_TYPES, Answer, Operation
 from ..providers.base import JobRef, Provider
 from ..store.base import JobRecord, Store
+from .items import emails_in
 
-__all__ = ["JOB_MAX_AGE", "POLL_CAP", "JobPoller"]
+__all__ = ["JOB_MAX_AGE", "POLL_CAP", "JobPoller", "save_answers"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,29 @@ POLL_CAP = 30.0
 JOB_MAX_AGE = 2 * 86400.0
 
 Saver = Callable[[dict[str, Answer]], None]
+
+
+def save_answers(
+    store: Store,
+    settings: Settings,
+    provider: str,
+    operation: Operation,
+    answers: Mapping[str, Answer],
+    *,
+    owner: str | None = None,
+) -> None:
+    """Store answers the one way every path stores them (a run, a resumed job, a webhook).
+
+    The addresses each answer mentions go with it, so ``forget`` finds find/enrich
+    answers too; ``owner``'s claims on the keys are dropped in the same write.
+    """
+    if not answers:
+        return
+    store.put_many(
+        provider, operation.value, {k: a.to_dict() for k, a in answers.items()},
+        ttl=settings.ttl_seconds, emails={k: emails_in(a) for k, a in answers.items()},
+        owner=owner,
+    )  # fmt: skip
 
 
 class JobPoller:
@@ -123,6 +147,14 @@ class JobPoller:
                 )  # fmt: skip
                 last_extend = self._clock()
         return pending
+
+    def settle(self, job: JobRef, answers: dict[str, Answer]) -> list[str]:
+        """Save answers that reached us without a poll (a webhook) exactly as polled ones.
+
+        Keys the answers leave out stay journaled, so the next poll still collects them:
+        a push is only ever a shortcut. Returns those keys.
+        """
+        return self._finish(job, answers, complete=False)
 
     # -- internals ------------------------------------------------------------
     def _poll(self, job: JobRef, *, final: bool) -> dict[str, Answer] | None:

@@ -30,7 +30,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..models import Answer, Operation
 
-__all__ = ["JobRef", "Provider", "Submission", "Task"]
+__all__ = ["Delivery", "JobRef", "Provider", "PushesResults", "Submission", "Task"]
 
 
 @dataclass(frozen=True)
@@ -116,4 +116,36 @@ class Provider(Protocol):
 
     def close(self) -> None:
         """Release sessions and threads."""
+        ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One job's result as a vendor pushed it (a webhook), not yet matched to the journal."""
+
+    #: the vendor's id of the job (Dropcontact ``request_id``, FullContact ``batchId``)
+    job_id: str
+    #: the part of the body holding that job's result, as the vendor sent it
+    result: Any
+
+
+@runtime_checkable
+class PushesResults(Protocol):
+    """A job provider that can also push a job's result to a URL of ours.
+
+    Pushed results are read by the same code as polled ones, so a webhook can
+    only make an answer arrive sooner, never make it differ.
+    """
+
+    name: str
+
+    def split_delivery(self, body: Any) -> list[Delivery]:
+        """The job results a received JSON body holds; ``ValueError`` if it is malformed.
+
+        Parts that are not job results (other event types) are left out.
+        """
+        ...
+
+    def parse_delivery(self, job: JobRef, result: Any) -> dict[str, Answer]:
+        """Answers of ``job`` found in one delivered result, keyed by task key."""
         ...

@@ -28,7 +28,7 @@ from ..exceptions import (
 from ..http import Ambiguous, Auth, ErrorRule
 from ..models import ENRICHMENT_FIELDS, Answer, Operation, Status
 from ._http_provider import HttpProvider
-from .base import JobRef, Submission, Task
+from .base import Delivery, JobRef, Submission, Task
 
 __all__ = ["DropcontactProvider", "qualification_fields"]
 
@@ -310,6 +310,27 @@ class DropcontactProvider(HttpProvider):
                 if isinstance(key, str) and key:
                     answers[key] = self._map(operation, key, contact)
         return answers
+
+    def split_delivery(self, body: Any) -> list[Delivery]:
+        """``enrich_api_result`` events (seed 001: a list of them; one alone is taken too)."""
+        events = body if isinstance(body, list) else [body]
+        out = []
+        for event in events:
+            if not isinstance(event, dict):
+                raise ValueError("a Dropcontact delivery is a list of event objects")
+            if event.get("event_type") != "enrich_api_result":
+                continue
+            data = event.get("data") if isinstance(event.get("data"), dict) else {}
+            request_id, contacts = data.get("request_id"), data.get("data")
+            if not (isinstance(request_id, str) and request_id and isinstance(contacts, list)):
+                raise ValueError("an enrich_api_result event needs data.request_id and data.data")
+            out.append(Delivery(request_id, event))
+        return out
+
+    def parse_delivery(self, job: JobRef, result: Any) -> dict[str, Answer]:
+        """The job's contacts in one event, mapped as a poll maps them (by our key only)."""
+        answers = self.parse_webhook(result, job.operation)
+        return {k: a for k, a in answers.items() if k in job.keys}
 
     def create_subscription(self, callback_url: str, *, period_s: int = 5,
                             max_webhooks_per_period: int = 30, active: bool = True) -> str:

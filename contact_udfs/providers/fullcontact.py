@@ -26,7 +26,7 @@ from ..exceptions import (
 from ..http import Ambiguous, Auth, ErrorRule
 from ..models import Answer, Operation, Status
 from ._http_provider import HttpProvider
-from .base import JobRef, Submission, Task
+from .base import Delivery, JobRef, Submission, Task
 
 __all__ = ["FullContactProvider", "verification_fields"]
 
@@ -140,6 +140,31 @@ class FullContactProvider(HttpProvider):
         if not reply.get("completed") or not isinstance(response, dict):
             return None
         return self._answers(job.keys, response)
+
+    def split_delivery(self, body: Any) -> list[Delivery]:
+        """A ``webhookUrl`` delivery: the batch status object, read like a poll's answer.
+
+        Seed 003 says only that the batch's information is delivered when complete; a body
+        naming no ``batchId`` cannot be matched to a job and is left to polling.
+        """
+        if not isinstance(body, dict):
+            raise ValueError("a FullContact delivery is a JSON object")
+        batch_id, response = body.get("batchId"), body.get("response")
+        if batch_id is None:
+            return []
+        if not (isinstance(batch_id, str) and batch_id):
+            raise ValueError("batchId must be a non-empty string")
+        if body.get("completed") is not True:
+            return []
+        if not isinstance(response, dict) or not isinstance(response.get("emails") or {}, dict):
+            raise ValueError("a completed batch needs a response object with an emails object")
+        lists = [response.get(f) or [] for f in ("unknownEmails", "failedEmails")]
+        if not all(isinstance(v, list) and all(isinstance(e, str) for e in v) for v in lists):
+            raise ValueError("unknownEmails and failedEmails must be lists of addresses")
+        return [Delivery(batch_id, response)]
+
+    def parse_delivery(self, job: JobRef, result: Any) -> dict[str, Answer]:
+        return self._answers(job.keys, result)
 
     def _answers(self, keys: Sequence[str], response: Mapping[str, Any]) -> dict[str, Answer]:
         emails = response.get("emails") if isinstance(response.get("emails"), dict) else {}

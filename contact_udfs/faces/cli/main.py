@@ -28,6 +28,7 @@ from .files import Table, neutralize, read_table, write_table
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BUDGET, EXIT_PROVIDER = 0, 1, 2, 3, 4
+LISTEN_PORT = 8787
 
 #: what a terminal would act on: C0/C1 controls and bidi overrides
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -120,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     sb.add_argument("args", nargs=argparse.REMAINDER, help="options for the simulator (--port ...)")
     tp = sub.add_parser("template", help="write the Excel workbook template")
     tp.add_argument("path")
+    ls = sub.add_parser("listen", help="receive vendor webhooks (job results) into the cache")
+    ls.add_argument("--port", type=int, default=LISTEN_PORT, help=f"default {LISTEN_PORT}")
+    ls.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     return p
 
 
@@ -286,6 +290,34 @@ def _credits(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _listen(args: argparse.Namespace) -> int:
+    """Serve vendor webhooks until Ctrl+C (docs/webhooks.md); polling never depends on it."""
+    import logging
+
+    from ..listen import Listener
+
+    logger = logging.getLogger("contact_udfs")
+    if not logger.handlers:  # say what each push did; the listener never logs keys or bodies
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    with _client(args) as client:
+        listener = Listener(client, host=args.host, port=args.port).start()
+        print(f"listening on {listener.url}", flush=True)
+        public = client.settings.webhook_url.rstrip("/")
+        for name, url in listener.urls.items():
+            print(f"  {name}: {public + '/' + name if public else url} -> {url}", flush=True)
+        if not public:
+            print("CONTACT_UDFS_WEBHOOK_URL is not set: vendors are not told to push here",
+                  flush=True)  # fmt: skip
+        try:
+            listener.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return EXIT_OK
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("verify", "find", "enrich"):
         return _run(args, Operation(args.command))
@@ -299,6 +331,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ...sandbox import main as sandbox_main
 
         return int(sandbox_main(args.args) or 0)
+    if args.command == "listen":
+        return _listen(args)
     if args.command == "template":
         from ..excel.workbook import write_template
 

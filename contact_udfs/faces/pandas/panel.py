@@ -117,8 +117,11 @@ class ContactsPanel:
         self.mapping_box = W.VBox()
         self.prefix = W.Text(description="Prefix")
         self.budget = W.Text(description="Budget", placeholder="no limit (credits)")
-        self.overwrite = W.Checkbox(description="Overwrite existing output columns")
-        self.retry_unknown = W.Checkbox(description="Ask again about retryable unknowns (spends)")
+        wide = {"indent": False, "layout": W.Layout(width="auto")}  # labels shown whole
+        self.overwrite = W.Checkbox(description="Overwrite existing output columns", **wide)
+        self.retry_unknown = W.Checkbox(
+            description="Ask again about retryable unknowns (spends)", **wide
+        )
         self.estimate_button = W.Button(description="Estimate", icon="calculator")
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.cancel_button = W.Button(description="Cancel", icon="stop", disabled=True)
@@ -223,7 +226,8 @@ class ContactsPanel:
             self._say("A run is already going: Cancel it or wait for it.")
             return
         self.error, self.cancelled, self.result, self.report = None, False, None, None
-        self.summary, self.summary_view.value = None, ""
+        # a run changes what is cached: an estimate from before would now mislead
+        self.summary, self.summary_view.value, self.estimate_view.value = None, "", ""
         try:
             job = dict(self._options(), prefix=self.prefix.value,
                        overwrite=self.overwrite.value, mapping=self.mapping,

@@ -119,7 +119,7 @@ def summary_html(summary: RunSummary) -> str:
                ("saved by the cache", summary.credits_saved, "#26a69a")]  # fmt: skip
     answers = [(p.provider, p.answered, "#5c6bc0") for p in summary.providers]
     return (
-        '<div class="cu-summary" style="display:flex;gap:2em;flex-wrap:wrap">'
+        '<div class="cu-charts" style="display:flex;gap:2em;flex-wrap:wrap">'
         + _chart("cu-statuses", f"Statuses ({summary.rows:,} rows)", statuses)
         + _chart("cu-credits", "Credits", credits)
         + _chart("cu-answers", "Answers by provider (distinct contacts)", answers)
@@ -137,4 +137,5 @@ def _chart(name: str, title: str, bars: list[tuple[str, int, str]]) -> str:
         f'<td style="text-align:right;padding-left:.5em">{n:,}</td></tr>'
         for label, n, colour in bars
     )
-    return f'<div class="{name}"><b>{html.escape(title)}</b><table>{rows}</table></div>'
+    return (f'<div class="cu-summary-chart {name}"><b>{html.escape(title)}</b>'
+            f"<table>{rows}</table></div>")  # fmt: skip

@@ -159,9 +159,9 @@ class ContactsAccessor:
         ``from_cache`` (distinct contacts), ``asked``, ``credits_spent`` and
         ``credits_saved`` (by the cache); see :mod:`contact_udfs.core.summary`.
         The operation is read from the result's columns unless given; the input
-        ``columns`` are detected like the run's. Pass the run's ``report`` (a
-        panel has it) to count what earlier waterfall steps charged for contacts
-        they could not settle. Ready to draw::
+        ``columns`` are detected like the run's. Pass the run's ``report``
+        (``run_frame(...).report``) to use what the engine counted as spent; a
+        panel counts with its own. Ready to draw::
 
             table = df.contacts.summary(checked)
             table[["deliverable", "risky", "undeliverable", "unknown", "invalid"]].sum().plot.bar()

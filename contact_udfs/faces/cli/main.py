@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ...core.columns import COLUMNS, DEFAULT_PREFIX, cell, flatten
+from ...core.summary import summarize
 from ...exceptions import (
     AuthenticationError,
     BudgetExceededError,
@@ -232,6 +233,8 @@ def _run(args: argparse.Namespace, op: Operation) -> int:
         run = client.run(
             op, items, budget=args.budget, retry_unknown=args.retry_unknown, progress=update
         )
+        # the same counts the Jupyter panel draws, priced along this client's waterfall
+        counts = summarize(op, items, run.results, client.engine().chain(op), report=run.report)
     finally:
         if bar is not None:
             bar.close()
@@ -247,6 +250,8 @@ def _run(args: argparse.Namespace, op: Operation) -> int:
     else:
         _print_results(sys.stdout, args.format, op, table, items, run.results)
     print(run.report.summary(), file=sys.stderr)
+    for line in counts.lines():
+        print(printable(line), file=sys.stderr)
     return EXIT_OK
 
 

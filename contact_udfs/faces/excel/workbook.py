@@ -8,6 +8,8 @@ survives, and given
 * an ``xlwings.conf`` sheet naming ``UDF Modules`` = ``contact_udfs.excel``;
 * a "Contacts" sheet: sample people from the sandbox world with a working
   formula for every function, so the sheet answers against ``contact-udfs sandbox``;
+* a "Summary" sheet: plain ``COUNTIF`` formulas counting the statuses of the
+  Contacts sheet's status column, and a bar chart of them;
 * a short "Instructions" sheet.
 
 API keys never go into the workbook: they live in the environment or the
@@ -29,6 +31,9 @@ TEMPLATE_NAME = "contact_udfs.xlsm"
 CONF_SHEET = "xlwings.conf"
 UDF_MODULES = "contact_udfs.excel"
 CONTACTS_SHEET = "Contacts"
+SUMMARY_SHEET = "Summary"
+#: the Contacts column the summary counts (``=VERIFY_EMAIL(E2)`` filled down)
+STATUS_COLUMN = "F"
 N_CONTACTS = 20
 
 HEADERS = ("First name", "Last name", "Company", "Domain", "Email", "Email status",
@@ -147,6 +152,36 @@ def _fill_contacts(ws: Any) -> None:
         ws.column_dimensions[col].width = width
 
 
+def status_counts() -> list[tuple[str, str]]:
+    """(label, formula) of the Summary sheet: one COUNTIF per status over column F."""
+    from ...models import Status
+
+    cells = f"{CONTACTS_SHEET}!${STATUS_COLUMN}$2:${STATUS_COLUMN}${N_CONTACTS + 1}"
+    counts = [(s.value, f'=COUNTIF({cells},"{s.value}")') for s in Status]
+    counts.append(("pending", f'=COUNTIF({cells},"PENDING*")'))
+    counts.append(("checked", f"=SUM(B2:B{len(counts) + 1})"))
+    return counts
+
+
+def _fill_summary(ws: Any) -> None:
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+
+    ws.append([f"Email status ({CONTACTS_SHEET}!{STATUS_COLUMN})", "Rows"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    counts = status_counts()
+    for label, formula in counts:
+        ws.append([label, formula])
+    ws.column_dimensions["A"].width = 30
+    chart = BarChart()
+    chart.type, chart.title, chart.legend = "bar", "Statuses", None
+    bars = len(counts) - 1  # every status and pending, not the total
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=bars + 1), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=bars + 1))
+    ws.add_chart(chart, "D2")
+
+
 def build_template(path: str | os.PathLike[str]) -> str:
     """Build the workbook from xlwings' quickstart into ``path``; returns the path."""
     from datetime import datetime
@@ -162,7 +197,8 @@ def build_template(path: str | os.PathLike[str]) -> str:
     contacts = wb.worksheets[0]
     contacts.title = CONTACTS_SHEET
     _fill_contacts(contacts)
-    notes = wb.create_sheet("Instructions", 1)
+    _fill_summary(wb.create_sheet(SUMMARY_SHEET, 1))
+    notes = wb.create_sheet("Instructions", 2)
     for line in INSTRUCTIONS:
         notes.append([line])
     notes.column_dimensions["A"].width = 110

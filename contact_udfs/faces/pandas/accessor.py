@@ -27,6 +27,7 @@ from .frames import RunOptions, estimate_frame, run_frame
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Unpack
 
+    from ...core.reports import RunReport
     from .panel import ContactsPanel
 
 __all__ = ["ContactsAccessor", "ContactsSeriesAccessor"]
@@ -139,6 +140,48 @@ class ContactsAccessor:
         from .panel import ContactsPanel
 
         return ContactsPanel(self._frame, **kwargs)
+
+    def summary(
+        self,
+        result: pd.DataFrame | ContactsPanel,
+        operation: Operation | str | None = None,
+        columns: Hashable | Mapping[str, Hashable | None] | None = None,
+        *,
+        report: RunReport | None = None,
+        prefix: str | None = None,
+        providers: Sequence[str] | str | None = None,
+        client: Client | None = None,
+    ) -> pd.DataFrame:
+        """What a run over this frame came to: one row per provider, integer columns.
+
+        ``result`` is what ``verify``/``find``/``enrich`` returned (or a panel after
+        its run). Columns: ``rows``, one per status (rows), ``answered`` and
+        ``from_cache`` (distinct contacts), ``asked``, ``credits_spent`` and
+        ``credits_saved`` (by the cache); see :mod:`contact_udfs.core.summary`.
+        The operation is read from the result's columns unless given; the input
+        ``columns`` are detected like the run's. Pass the run's ``report``
+        (``run_frame(...).report``) to use what the engine counted as spent; a
+        panel counts with its own. Ready to draw::
+
+            table = df.contacts.summary(checked)
+            table[["deliverable", "risky", "undeliverable", "unknown", "invalid"]].sum().plot.bar()
+            table[["credits_spent", "credits_saved"]].plot.bar()
+        """
+        from .panel import ContactsPanel
+        from .summary import operation_of, summarize_frame, summary_table
+
+        if isinstance(result, ContactsPanel):  # the panel counted its run already
+            if result.summary is None:
+                raise ValueError("the panel has no result yet: press Run first")
+            return summary_table(result.summary)
+        op = Operation(operation) if operation is not None else operation_of(result, prefix)
+        if columns is not None and not isinstance(columns, Mapping):
+            columns = {ROLES[op][0]: columns}
+        counted = summarize_frame(
+            self._frame, result, op, self._mapping(op, columns), prefix=prefix, report=report,
+            providers=providers, client=client,
+        )  # fmt: skip
+        return summary_table(counted)
 
     def _mapping(
         self, op: Operation, mapping: Mapping[str, Hashable | None] | None

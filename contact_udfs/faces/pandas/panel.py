@@ -33,8 +33,10 @@ from ...api import KNOWN_PROVIDERS, Client, default_client
 from ...core.columns import DEFAULT_PREFIX, output_columns
 from ...core.columns_detect import ROLES, detect_columns
 from ...core.reports import Estimate, RunReport
+from ...core.summary import RunSummary
 from ...models import Operation
 from .frames import estimate_frame, run_frame
+from .summary import summarize_frame, summary_html
 
 __all__ = ["ContactsPanel"]
 
@@ -68,7 +70,8 @@ class ContactsPanel:
         preview_rows: rows of the result shown in the panel.
 
     After a run: ``result`` (DataFrame or None), ``report``
-    (:class:`~contact_udfs.RunReport`), ``cancelled``; after an estimate:
+    (:class:`~contact_udfs.RunReport`), ``summary`` (the counts the bars show:
+    :class:`~contact_udfs.core.summary.RunSummary`), ``cancelled``; after an estimate:
     ``last_estimate``; after a failure: ``error`` (the message shown).
     """
 
@@ -89,6 +92,7 @@ class ContactsPanel:
         self.preview_rows = preview_rows
         self.result: pd.DataFrame | None = None
         self.report: RunReport | None = None
+        self.summary: RunSummary | None = None
         self.last_estimate: Estimate | None = None
         self.error: str | None = None
         self.cancelled = False
@@ -113,8 +117,11 @@ class ContactsPanel:
         self.mapping_box = W.VBox()
         self.prefix = W.Text(description="Prefix")
         self.budget = W.Text(description="Budget", placeholder="no limit (credits)")
-        self.overwrite = W.Checkbox(description="Overwrite existing output columns")
-        self.retry_unknown = W.Checkbox(description="Ask again about retryable unknowns (spends)")
+        wide = {"indent": False, "layout": W.Layout(width="auto")}  # labels shown whole
+        self.overwrite = W.Checkbox(description="Overwrite existing output columns", **wide)
+        self.retry_unknown = W.Checkbox(
+            description="Ask again about retryable unknowns (spends)", **wide
+        )
         self.estimate_button = W.Button(description="Estimate", icon="calculator")
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.cancel_button = W.Button(description="Cancel", icon="stop", disabled=True)
@@ -122,6 +129,7 @@ class ContactsPanel:
         self.progress_label = W.Label()
         self.estimate_view = W.HTML()
         self.preview = W.HTML()
+        self.summary_view = W.HTML()
         self.widget = W.VBox([
             self.operation,
             W.HBox([W.Label("Providers (waterfall order)"), self.providers]),
@@ -129,8 +137,13 @@ class ContactsPanel:
             W.HBox([self.prefix, self.budget]), W.HBox([self.overwrite, self.retry_unknown]),
             W.HBox([self.estimate_button, self.run_button, self.cancel_button]),
             W.HBox([self.progress, self.progress_label]),
-            self.message, self.estimate_view, self.preview,
+            self.message, self.estimate_view, self.summary_view, self.preview,
         ])  # fmt: skip
+        # stable names for the parts a person reads (and a browser test finds)
+        for part, name in ((self.message, "message"), (self.estimate_view, "estimate"),
+                           (self.progress, "progress"), (self.progress_label, "progress-label"),
+                           (self.summary_view, "summary"), (self.preview, "result")):
+            part.add_class(f"cu-{name}")  # fmt: skip
         self.operation.observe(lambda _change: self._show_mapping(), names="value")
         self.estimate_button.on_click(lambda _button: self.estimate())
         self.run_button.on_click(lambda _button: self.run())
@@ -145,7 +158,7 @@ class ContactsPanel:
         choices += [(str(col), col) for col in self.frame.columns]
         self.dropdowns = {
             role: W.Dropdown(options=choices, value=detected.get(role, UNUSED),
-                             description=role.replace("_", " "))
+                             description=role.replace("_", " ")).add_class(f"cu-field-{role}")
             for role in ROLES[op]
         }  # fmt: skip
         self.mapping_box.children = tuple(self.dropdowns.values())
@@ -213,6 +226,8 @@ class ContactsPanel:
             self._say("A run is already going: Cancel it or wait for it.")
             return
         self.error, self.cancelled, self.result, self.report = None, False, None, None
+        # a run changes what is cached: an estimate from before would now mislead
+        self.summary, self.summary_view.value, self.estimate_view.value = None, "", ""
         try:
             job = dict(self._options(), prefix=self.prefix.value,
                        overwrite=self.overwrite.value, mapping=self.mapping,
@@ -259,12 +274,28 @@ class ContactsPanel:
             added = output_columns(op, job["prefix"])
             shown = [c for c in dict.fromkeys(mapping.values()) if c not in added] + added
             self.preview.value = done.frame[shown].head(self.preview_rows).to_html(max_cols=40)
+            self._draw_summary(done, op, mapping, job)
             self._say_done(done.report, done.cancelled)
         except Exception as exc:  # the panel reports every failure as a message
             self._fail(exc)
         finally:
             self._busy(False)
             self._active.clear()
+
+    def _draw_summary(
+        self, done: Any, op: Operation, mapping: dict[str, Hashable], job: dict[str, Any]
+    ) -> None:
+        """The bars under the message; a failure here never hides a paid result."""
+        try:
+            self.summary = summarize_frame(
+                self.frame, done.frame, op, mapping, prefix=job["prefix"], report=done.report,
+                providers=job["providers"], client=job["client"],
+            )  # fmt: skip
+        except Exception as exc:
+            log.debug("contacts panel: no summary", exc_info=exc)
+            self.summary_view.value = f"<i>No summary: {html.escape(str(exc))}</i>"
+            return
+        self.summary_view.value = summary_html(self.summary)
 
     def _tick(self, done: int, total: int) -> None:
         self.progress.max = max(total, 1)

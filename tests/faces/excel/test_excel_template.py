@@ -19,11 +19,13 @@ from contact_udfs.faces.excel.workbook import (
     CONF_SHEET,
     CONTACTS_SHEET,
     N_CONTACTS,
+    SUMMARY_SHEET,
     UDF_MODULES,
     build_template,
     template_path,
     write_template,
 )
+from contact_udfs.models import Status
 from contact_udfs.sandbox import Sandbox
 
 COMMITTED = Path(__file__).resolve().parents[3] / "workbook_templates" / "contact_udfs.xlsm"
@@ -94,13 +96,19 @@ def test_example_sheet_evaluates_like_the_python_api(
     path = write_template(tmp_path / "book.xlsm")
     rows = [r for r in _values(path)[CONTACTS_SHEET][1:]]
     model = formulas.ExcelModel().loads(path).finish()
+    summaries: list[dict[str, Any]] = []
 
     def sheet() -> dict[str, Any]:
-        out = {}
+        out: dict[str, Any] = {}
+        summary: dict[str, Any] = {}
         for ref, value in model.calculate().items():
             book_sheet, _, cell = ref.rpartition("!")
+            value = value.value.tolist() if hasattr(value, "value") else value
             if book_sheet.upper().endswith(f"]{CONTACTS_SHEET.upper()}'"):
-                out[cell] = value.value.tolist() if hasattr(value, "value") else value
+                out[cell] = value
+            elif book_sheet.upper().endswith(f"]{SUMMARY_SHEET.upper()}'"):
+                summary[cell] = value
+        summaries.append(summary)
         return out
 
     first = sheet()  # the first calculation: answers, or PENDING for gathered cells
@@ -139,3 +147,18 @@ def test_example_sheet_evaluates_like_the_python_api(
     assert again["M2"] == [[0]] and again["M3"] == [[0]]  # everything is cached now
     assert isinstance(again["M1"][0][0], int)
     assert sb.requests("dropcontact.submit") == sent[0]
+
+    # the Summary sheet's COUNTIFs count the statuses column F shows, recalculation after
+    # recalculation: PENDING at first, the verdicts the sandbox gave once answered
+    labels = [r[0] for r in _values(path)[SUMMARY_SHEET][1:]]
+    assert labels == [*(s.value for s in Status), "pending", "checked"]
+    counted = [{label: summary[f"B{r}"][0][0] for r, label in enumerate(labels, start=2)}
+               for summary in summaries]  # fmt: skip
+    column_f = [first[f"F{r}"][0][0] for r in range(2, N_CONTACTS + 2)]
+    assert counted[0]["pending"] == sum(v.startswith("PENDING") for v in column_f)
+    assert counted[1] == {
+        **{s.value: expected_status.count(s.value) for s in Status},
+        "pending": 0, "checked": N_CONTACTS - expected_status.count(""),
+    }  # fmt: skip
+    assert counted[1]["invalid"] >= 1 and counted[1]["deliverable"] >= 1
+    assert sb.requests("dropcontact.submit") == sent[0]  # counting spends nothing

@@ -144,6 +144,9 @@ class CancelAfterFirstSlice:
     def estimate(self, *args: Any, **kwargs: Any) -> Any:
         return self.client.estimate(*args, **kwargs)
 
+    def engine(self, *args: Any, **kwargs: Any) -> Any:
+        return self.client.engine(*args, **kwargs)
+
 
 def test_cancel_stops_between_slices_and_a_rerun_pays_only_the_rest(sandbox_env: Sandbox):
     sb = sandbox_env
@@ -168,3 +171,47 @@ def test_the_panel_displays_as_a_widget(local_client: Client):
     panel = contacts(3).contacts.panel(client=local_client)
     bundle = panel._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_the_pictures_count_what_the_sandbox_counted(sandbox_env: Sandbox):
+    sb = sandbox_env
+    df = contacts(40)
+    panel = ContactsPanel(df, run_sync=True, providers=["dropcontact", "coldlead"])
+    panel.operation.value = "find"
+    panel.set_mapping(website=None, domain="Website")
+    panel.run_button.click()
+    assert panel.error is None, panel.error
+    first = panel.summary
+    assert first is not None and panel.result is not None
+    spent = sb.credits_spent()
+    assert spent["coldlead"] > 0, "the waterfall reached its second step"
+    assert {p.provider: p.credits_spent for p in first.providers} == {
+        "dropcontact": spent["dropcontact"], "coldlead": spent["coldlead"], "validation": 0,
+    }  # fmt: skip
+    assert first.provider("coldlead").asked == sb.requests("coldlead.finder")
+    assert first.provider("dropcontact").asked == sum(sb.charges("dropcontact").values()) == 40
+    assert first.credits_saved == 0
+    shown = panel.result["found_status"].value_counts().to_dict()
+    assert {s: n for s, n in first.statuses.items() if n} == shown
+    assert first.rows == len(df) and first.distinct == 40
+    provider_of = panel.result.iloc[:40]["found_provider"].value_counts()  # the 40 people
+    assert first.provider("coldlead").answered == provider_of.get("coldlead", 0) > 0
+    bars = panel.summary_view.value
+    for status, n in first.statuses.items():
+        assert f'data-label="{status}" data-count="{n}"' in bars
+    assert f'data-label="spent" data-count="{sum(spent.values())}"' in bars
+    assert 'data-label="saved by the cache" data-count="0"' in bars
+    assert f'data-label="coldlead" data-count="{provider_of["coldlead"]}"' in bars
+
+    sb.reset_counters()
+    panel.run_button.click()  # the same run again: everything from the cache
+    again = panel.summary
+    assert sb.requests("*") == 0 and sum(sb.credits_spent().values()) == 0
+    assert again.credits_spent == 0
+    assert {p.provider: p.credits_saved for p in again.providers if p.credits_saved} == {
+        name: n for name, n in spent.items() if n
+    }  # what the first run paid is what the cache saved
+    assert again.statuses == first.statuses
+    assert f'data-label="saved by the cache" data-count="{sum(spent.values())}"' in (
+        panel.summary_view.value
+    )

@@ -163,7 +163,7 @@ def _worker_cache(spec: WorkerSpec, own: Settings) -> str:
     if spec.shared_cache:
         if not spec.cache_secret:
             return spec.cache
-        if _redact(own.cache) == spec.cache:
+        if _redact(own.cache) == spec.cache != own.cache.strip():  # same server, with a password
             return own.cache
         raise ConfigurationError(
             f"the cache {spec.cache} needs a password, which is not sent with the tasks: "

@@ -12,7 +12,7 @@ formulas (:mod:`contact_udfs.excel`), pandas (``df.contacts``), the
     client.estimate(["ada@acme.com"])
 
 Importing the package registers the ``df.contacts`` accessor when pandas is
-installed.
+installed, and ``ddf.contacts`` on Dask DataFrames when Dask is (extra ``[dask]``).
 """
 
 from __future__ import annotations
@@ -101,3 +101,17 @@ def _register_pandas() -> None:
 
 
 _register_pandas()
+
+
+def _register_dask() -> None:
+    """Register ``ddf.contacts`` when Dask is installed (once ``dask.dataframe`` is imported)."""
+    import importlib.util
+
+    if importlib.util.find_spec("dask") is None or importlib.util.find_spec("pandas") is None:
+        return
+    from .faces.dask import register_when_imported
+
+    register_when_imported()
+
+
+_register_dask()

@@ -198,3 +198,15 @@ def test_the_checker_sees_a_violation_and_a_cycle(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(__import__(__name__), "EDGES", edges)
     assert any("rank 0 may not import rank 4" in v for v in _violations())
     assert any(f"{TOP}.models" in c for c in _cycles())
+
+
+def test_the_dataframe_faces_share_core_not_each_other() -> None:
+    """``df.contacts`` and ``ddf.contacts`` give the same columns from one place in core."""
+    rooms = {room(m) for m in MODULES}
+    assert {"faces.pandas", "faces.dask"} <= rooms
+    for face, peer in (("faces.pandas", "faces.dask"), ("faces.dask", "faces.pandas")):
+        used = {room(t) for m, targets in EDGES.items() if room(m) == face for t, _ in targets}
+        assert peer not in used
+        assert f"{TOP}.core.answer_columns" in {
+            t for m, targets in EDGES.items() if room(m) == face for t, _ in targets
+        }

@@ -141,3 +141,16 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    # -- a shared budget counter (one job, many processes) ----------------------------
+    def budget_add(
+        self, name: str, amount: float, *, limit: float, ttl: float | None = None
+    ) -> tuple[float, float]:
+        """Atomically add up to ``amount`` credits to the counter ``name``; (added, used).
+
+        The counter never passes ``limit`` (what does not fit is not added) nor
+        drops below zero (a negative amount gives back credits reserved and not
+        spent). A counter unused for ``ttl`` seconds starts again from zero; an
+        amount of 0 reads it.
+        """
+        ...

@@ -41,6 +41,7 @@ import redis
 
 from ..config import redact_cache
 from ..exceptions import ConfigurationError, StoreError
+from ._budget import REDIS_BUDGET_ADD, redis_args
 from ._common import addresses as _addresses
 from ._common import dumps as _dumps
 from ._common import erase_mentions as _erase
@@ -391,6 +392,15 @@ class RedisStore:
                 reason = reason.replace(secret, "***")
             message = f"could not {what} in the Redis cache at {self.location}: {reason}"
             raise StoreError(message) from None
+
+    # -- a shared budget counter ------------------------------------------------------
+    def budget_add(self, name: str, amount: float, *, limit: float,
+                   ttl: float | None = None) -> tuple[float, float]:  # fmt: skip
+        args = redis_args(amount, limit, self._clock(), ttl, self._margin)
+        with self._errors("count a shared budget"):
+            script = self._r.register_script(REDIS_BUDGET_ADD)
+            added, used = script(keys=[self._k("b", name)], args=args)
+        return float(added), float(used)
 
 
 def redact_url(url: str) -> str:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from ..exceptions import ConfigurationError, StoreError
+from ._budget import sqlite_budget_add as _budget_add
 from ._common import addresses as _addresses
 from ._common import dumps as _dumps
 from ._common import norm as _norm
@@ -394,3 +395,13 @@ class SQLiteStore:
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         _migrate_schema(conn, self.path)
+
+    # -- a shared budget counter ------------------------------------------------------
+    def budget_add(
+        self, name: str, amount: float, *, limit: float, ttl: float | None = None
+    ) -> tuple[float, float]:
+        now = self._clock()
+        return self._pool.run(
+            lambda conn: _budget_add(conn, name, amount, limit, now, ttl),
+            write=True, what="count a shared budget",
+        )  # fmt: skip

@@ -262,3 +262,39 @@ class StoreContract:
         store.put_many(P, V, {key: answer() for key in keys[600:]}, ttl=None, owner="a")
         assert store.stats()["claims"] == 0 and store.stats()["answers"] == 1_000
         store.release(P, V, keys, owner="a")
+
+    # -- the shared budget counter ---------------------------------------------------
+
+    def test_budget_counter_stops_at_its_limit(self, store: Store) -> None:
+        assert store.budget_add("job", 6, limit=10) == (6, 6)
+        assert store.budget_add("job", 6, limit=10) == (4, 10)  # only what is left
+        assert store.budget_add("job", 1, limit=10) == (0, 10)
+        assert store.budget_add("job", -3, limit=10) == (-3, 7)  # reserved, not spent
+        assert store.budget_add("job", 0, limit=10) == (0, 7)  # a read
+        assert store.budget_add("job", -100, limit=10) == (-7, 0)  # never below zero
+        assert store.budget_add("other", 2.5, limit=3) == (2.5, 2.5)
+        assert store.budget_add("job", 0, limit=10) == (0, 0)  # counters are per name
+
+    def test_budget_counter_is_durable_and_expires(
+        self, store: Store, clock: FakeClock, tmp_path: Path
+    ) -> None:
+        store.budget_add("nightly", 40, limit=100, ttl=3600)
+        again = self.make_store(tmp_path, clock)
+        try:
+            assert again.budget_add("nightly", 0, limit=100) == (0, 40)
+            clock.advance(3601)
+            assert again.budget_add("nightly", 0, limit=100) == (0, 0)
+        finally:
+            again.close()
+
+    def test_budget_counter_grants_the_last_credits_once(self, store: Store) -> None:
+        """Eight threads race for 50 credits, one at a time: exactly 50 are granted."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def take(_: int) -> float:
+            return sum(store.budget_add("race", 1, limit=50)[0] for _ in range(10))
+
+        with ThreadPoolExecutor(8) as pool:
+            granted = list(pool.map(take, range(8)))
+        assert sum(granted) == 50
+        assert store.budget_add("race", 0, limit=50) == (0, 50)

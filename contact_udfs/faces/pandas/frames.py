@@ -16,17 +16,23 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Hashable, Mapping, Sequence
-from datetime import datetime
 from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from ...api import Client, default_client
-from ...core.columns import COLUMNS, DEFAULT_PREFIX, cell
+from ...core.answer_columns import (
+    DTYPES,
+    answer_array,
+    answer_targets,
+    attach,
+    output_dtype,
+    take,
+)
 from ...core.columns_detect import check_mapping, distinct_inputs
 from ...core.reports import Estimate, RunReport
-from ...models import RESULT_TYPES, Answer, Operation
+from ...models import Operation
 from .runs import ProgressArg, _ask, _Slices
 
 __all__ = [
@@ -42,14 +48,6 @@ __all__ = [
 #: distinct items per engine call: bounds memory; each slice is one waterfall run
 CHUNK_SIZE = 20_000
 
-#: answer field -> output dtype; every other field is ``string``
-DTYPES: dict[str, str] = {
-    **dict.fromkeys(("catch_all", "disposable", "role", "free", "from_cache", "syntax_valid",
-                     "retryable"), "boolean"),
-    "confidence": "float64",
-    "checked_at": "datetime64[ns, UTC]",
-}  # fmt: skip
-
 
 class RunOptions(TypedDict, total=False):
     """Keyword options of ``verify``/``find``/``enrich``; see :class:`ContactsAccessor`."""
@@ -62,15 +60,6 @@ class RunOptions(TypedDict, total=False):
     progress: ProgressArg
     client: Client | None
     overwrite: bool
-
-
-def output_dtype(field: str) -> str:
-    """The dtype of an output column, by answer field.
-
-    >>> output_dtype("status"), output_dtype("free"), output_dtype("checked_at")
-    ('string', 'boolean', 'datetime64[ns, UTC]')
-    """
-    return DTYPES.get(field, "string")
 
 
 @dataclasses.dataclass
@@ -110,7 +99,7 @@ def run_frame(
     op = Operation(operation)
     opts = _Slices(providers, retry_unknown, budget, progress, chunk_size, cancel)
     clean = check_mapping(df.columns, op, mapping)
-    names, targets = _targets(op, fields, prefix)
+    names, targets = answer_targets(op, fields, prefix)
     existing = [t for t in targets if t in df.columns]
     if existing and not overwrite:
         raise ValueError(
@@ -118,7 +107,7 @@ def run_frame(
             "pass overwrite=True or another prefix="
         )
     columns, report, cancelled = _solve(df, op, clean, names, targets, client, opts)
-    return FrameRun(_attach(df, columns), report, cancelled)
+    return FrameRun(attach(df, columns), report, cancelled)
 
 
 def estimate_frame(
@@ -143,21 +132,6 @@ def estimate_frame(
 
 
 # -- the steps ----------------------------------------------------------------------------
-def _targets(
-    op: Operation, fields: Sequence[str] | None, prefix: str | None
-) -> tuple[list[str], list[str]]:
-    names = list(COLUMNS[op] if fields is None else fields)
-    valid = [f.name for f in dataclasses.fields(RESULT_TYPES[op])]
-    bad = [n for n in names if n not in valid]
-    if bad or len(set(names)) != len(names):
-        raise ValueError(
-            f"unknown or repeated fields {bad or names!r} for {op.value}; "
-            f"choose from {', '.join(valid)}"
-        )
-    pre = DEFAULT_PREFIX[op] if prefix is None else prefix
-    return names, [pre + n for n in names]
-
-
 def _solve(
     df: pd.DataFrame,
     op: Operation,
@@ -173,48 +147,7 @@ def _solve(
                         dtype=bool, count=len(answers))  # fmt: skip
     report.rows, report.invalid = len(df), int(local[distinct.codes].sum())
     columns = {
-        target: _take(_array([_value(a, name) for a in answers], output_dtype(name)),
-                      distinct.codes)
+        target: take(answer_array(answers, name), distinct.codes)
         for name, target in zip(names, targets, strict=True)
     }  # fmt: skip
     return columns, report, cancelled
-
-
-def _attach(df: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
-    """``df`` plus ``columns`` (positional arrays), as a new frame; ``df`` is not touched."""
-    replace = {k: v for k, v in columns.items() if k in df.columns}
-    fresh = {k: v for k, v in columns.items() if k not in df.columns}
-    out = df.copy(deep=not _copy_on_write())
-    for name, values in replace.items():
-        out[name] = values
-    if not fresh:
-        return out
-    return pd.concat([out, pd.DataFrame(fresh, index=df.index)], axis=1)
-
-
-# -- small helpers --------------------------------------------------------------------------
-def _copy_on_write() -> bool:
-    if int(pd.__version__.split(".")[0]) >= 3:
-        return True
-    return pd.options.mode.copy_on_write is True
-
-
-def _value(answer: Answer | None, name: str) -> Any:
-    if answer is None:
-        return None
-    value = getattr(answer, name, None)
-    return value if isinstance(value, datetime) else cell(value)
-
-
-def _array(values: list[Any], dtype: str) -> Any:
-    if dtype == "string":
-        return pd.array([None if v is None else str(v) for v in values], dtype="string")
-    if dtype == "boolean":
-        return pd.array([None if v is None else bool(v) for v in values], dtype="boolean")
-    if dtype == "float64":
-        return np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
-    return pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(dtype).array
-
-
-def _take(array: Any, codes: np.ndarray) -> Any:
-    return array[codes] if isinstance(array, np.ndarray) else array.take(codes)

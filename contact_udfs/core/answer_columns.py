@@ -1,0 +1,107 @@
+"""Answers as typed DataFrame columns: one definition for every DataFrame face.
+
+``df.contacts`` (pandas) and ``ddf.contacts`` (Dask) must give the same columns
+with the same dtypes, so the field list, the output dtypes and the conversion
+of answers into arrays live here once. numpy and pandas are imported inside the
+functions: the package itself does not need them.
+
+Output dtypes: text fields ``string``, flags nullable ``boolean``,
+``confidence`` ``float64``, ``checked_at`` ``datetime64[ns, UTC]`` (:func:`output_dtype`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..models import RESULT_TYPES, Answer, Operation
+from .columns import COLUMNS, DEFAULT_PREFIX, cell
+
+__all__ = ["DTYPES", "answer_array", "answer_targets", "attach", "output_dtype", "take"]
+
+#: answer field -> output dtype; every other field is ``string``
+DTYPES: dict[str, str] = {
+    **dict.fromkeys(("catch_all", "disposable", "role", "free", "from_cache", "syntax_valid",
+                     "retryable"), "boolean"),
+    "confidence": "float64",
+    "checked_at": "datetime64[ns, UTC]",
+}  # fmt: skip
+
+
+def output_dtype(field: str) -> str:
+    """The dtype of an output column, by answer field.
+
+    >>> output_dtype("status"), output_dtype("free"), output_dtype("checked_at")
+    ('string', 'boolean', 'datetime64[ns, UTC]')
+    """
+    return DTYPES.get(field, "string")
+
+
+def answer_targets(
+    op: Operation, fields: Sequence[str] | None, prefix: str | None
+) -> tuple[list[str], list[str]]:
+    """(answer fields, output column names) for ``op``; unknown or repeated fields refused."""
+    names = list(COLUMNS[op] if fields is None else fields)
+    valid = [f.name for f in dataclasses.fields(RESULT_TYPES[op])]
+    bad = [n for n in names if n not in valid]
+    if bad or len(set(names)) != len(names):
+        raise ValueError(
+            f"unknown or repeated fields {bad or names!r} for {op.value}; "
+            f"choose from {', '.join(valid)}"
+        )
+    pre = DEFAULT_PREFIX[op] if prefix is None else prefix
+    return names, [pre + n for n in names]
+
+
+def answer_array(answers: Sequence[Answer | None], name: str) -> Any:
+    """Field ``name`` of every answer as an array of :func:`output_dtype` (None: missing)."""
+    return _array([_value(a, name) for a in answers], output_dtype(name))
+
+
+def take(array: Any, codes: Any) -> Any:
+    """``array`` picked by position (numpy or pandas extension array alike)."""
+    return array[codes] if type(array).__module__ == "numpy" else array.take(codes)
+
+
+def attach(df: Any, columns: Mapping[str, Any]) -> Any:
+    """``df`` plus ``columns`` (positional arrays), as a new frame; ``df`` is not touched."""
+    import pandas as pd
+
+    replace = {k: v for k, v in columns.items() if k in df.columns}
+    fresh = {k: v for k, v in columns.items() if k not in df.columns}
+    out = df.copy(deep=not _copy_on_write())
+    for name, values in replace.items():
+        out[name] = values
+    if not fresh:
+        return out
+    return pd.concat([out, pd.DataFrame(fresh, index=df.index)], axis=1)
+
+
+def _copy_on_write() -> bool:
+    import pandas as pd
+
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return pd.options.mode.copy_on_write is True
+
+
+def _value(answer: Answer | None, name: str) -> Any:
+    if answer is None:
+        return None
+    value = getattr(answer, name, None)
+    return value if isinstance(value, datetime) else cell(value)
+
+
+def _array(values: list[Any], dtype: str) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if dtype == "string":
+        return pd.array([None if v is None else str(v) for v in values], dtype="string")
+    if dtype == "boolean":
+        return pd.array([None if v is None else bool(v) for v in values], dtype="boolean")
+    if dtype == "float64":
+        return np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
+    return pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(dtype).array

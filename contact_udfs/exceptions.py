@@ -24,6 +24,8 @@ was already answered, releases its claims and re-raises them for the user.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
@@ -41,8 +43,24 @@ __all__ = [
 ]
 
 
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
 class ContactUDFError(Exception):
-    """Base class: catch this to handle anything the package raises."""
+    """Base class: catch this to handle anything the package raises.
+
+    Errors cross process boundaries (a Dask worker's task, a multiprocessing
+    pool) by pickle. Their constructors take keyword details (provider, status
+    code, budget...) that the default exception pickling cannot replay, so each
+    one is rebuilt from its message and attributes instead, exactly as raised.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), self.args, dict(self.__dict__))
 
 
 class ConfigurationError(ContactUDFError, ValueError):

@@ -1,22 +1,14 @@
-"""Errors that reach the driver intact from a worker, and the one a shared budget raises.
+"""The error a job's shared budget raises when it runs out mid-job.
 
-A task's exception travels from the worker to the driver by pickle. The
-package's errors take keyword details in their constructors (provider, status
-code, budget...), which the default exception pickling cannot replay, so the
-driver would get an unpickling failure instead of, say, a ``QuotaExceededError``.
-:func:`make_portable` registers a reducer that rebuilds each error from its
-message and attributes, as it was; importing this face does it in both
-processes.
+Like every error of the package it pickles (``ContactUDFError.__reduce__``),
+so it reaches the driver from the worker that ran out, intact.
 """
 
 from __future__ import annotations
 
-import copyreg
-from typing import Any
-
 from ...exceptions import BudgetExceededError, ContactUDFError
 
-__all__ = ["BudgetSpentError", "make_portable"]
+__all__ = ["BudgetSpentError"]
 
 
 class BudgetSpentError(BudgetExceededError):
@@ -37,30 +29,3 @@ class BudgetSpentError(BudgetExceededError):
             "Every answer paid for is in the cache: a rerun with a larger budget "
             "(budget=... or CONTACT_UDFS_BUDGET) pays only for the rest.",
         )
-
-
-def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
-    exc = cls.__new__(cls)
-    exc.args = args
-    exc.__dict__.update(state)
-    return exc
-
-
-def _reduce(exc: BaseException) -> tuple[Any, ...]:
-    return _rebuild, (type(exc), exc.args, dict(exc.__dict__))
-
-
-def _subclasses(cls: type) -> set[type]:
-    found = set(cls.__subclasses__())
-    for sub in list(found):
-        found |= _subclasses(sub)
-    return found
-
-
-def make_portable() -> None:
-    """Let every error of the package (and its subclasses so far) pickle and unpickle."""
-    for cls in {ContactUDFError, *_subclasses(ContactUDFError)}:
-        copyreg.pickle(cls, _reduce)
-
-
-make_portable()

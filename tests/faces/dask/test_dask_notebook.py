@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from frame_helpers import outputs_text
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -17,15 +18,6 @@ pytest.importorskip("ipykernel")
 pytest.importorskip("distributed")
 
 NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "04_dask.ipynb"
-
-
-def outputs_text(nb: object) -> str:
-    parts: list[str] = []
-    for cell in nb.cells:  # type: ignore[attr-defined]
-        for out in cell.get("outputs", []):
-            parts.append(out.get("text", ""))
-            parts.append(out.get("data", {}).get("text/plain", ""))
-    return "\n".join(parts)
 
 
 def test_the_dask_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

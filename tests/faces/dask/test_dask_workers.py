@@ -12,25 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 
 import dask.dataframe as dd
 import pytest
-from test_dask_cluster import distinct_valid, sheet
+from frame_helpers import distinct_valid, sheet, until
 
 import contact_udfs  # noqa: F401  (registers ddf.contacts)
 from contact_udfs.sandbox import Sandbox
 
 pytestmark = pytest.mark.slow
-
-
-def until(condition, timeout: float, what: str) -> None:
-    """Wait on the simulator's or the cluster's state (bounded), never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def executing(cluster) -> dict[str, list[str]]:

@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+from frame_helpers import VERIFY_DTYPES
 from pandas.testing import assert_frame_equal, assert_index_equal
 
 import contact_udfs
@@ -20,15 +21,6 @@ from contact_udfs.models import Operation
 
 EMAILS = ["ada@acme.com", None, "bob@gmial.com", "ADA@acme.com", np.nan, "not an email",
           "ada@acme.com", pd.NA, "x@y"]  # fmt: skip
-
-#: documented in docs/pandas.md and pandas_ext's module docstring
-VERIFY_DTYPES = {
-    "email_status": "string", "email_reason": "string", "email_catch_all": "boolean",
-    "email_disposable": "boolean", "email_role": "boolean", "email_free": "boolean",
-    "email_suggestion": "string", "email_provider": "string", "email_from_cache": "boolean",
-    "email_checked_at": "datetime64[ns, UTC]",
-}  # fmt: skip
-
 
 def frame(dtype: object = object) -> pd.DataFrame:
     """Duplicate index labels on purpose: answers must go back by position."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from frame_helpers import outputs_text
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -20,15 +21,6 @@ NOTEBOOKS = sorted(
     for p in (Path(__file__).resolve().parents[3] / "notebooks").glob("*.ipynb")
     if not p.stem.endswith("_dask")
 )
-
-
-def outputs_text(nb: object) -> str:
-    parts: list[str] = []
-    for cell in nb.cells:  # type: ignore[attr-defined]
-        for out in cell.get("outputs", []):
-            parts.append(out.get("text", ""))
-            parts.append(out.get("data", {}).get("text/plain", ""))
-    return "\n".join(parts)
 
 
 def test_the_three_notebooks_are_there():

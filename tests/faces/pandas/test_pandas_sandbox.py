@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
+from frame_helpers import VERIFY_DTYPES, sheet
 from pandas.testing import assert_frame_equal, assert_index_equal, assert_series_equal
 
 import contact_udfs  # noqa: F401  (registers df.contacts)
@@ -13,29 +13,6 @@ from contact_udfs.faces.pandas.frames import run_frame
 from contact_udfs.identity import normalize_email
 from contact_udfs.sandbox import Sandbox
 from contact_udfs.sandbox.world import get_world
-
-VERIFY_DTYPES = {
-    "email_status": "string", "email_reason": "string", "email_catch_all": "boolean",
-    "email_disposable": "boolean", "email_role": "boolean", "email_free": "boolean",
-    "email_suggestion": "string", "email_provider": "string", "email_from_cache": "boolean",
-    "email_checked_at": "datetime64[ns, UTC]",
-}  # fmt: skip
-
-
-def sheet(distinct: int, duplicates: int, seed: int = 1) -> pd.DataFrame:
-    """``distinct`` addresses, ``duplicates`` repeats (half of them upper-cased), a few bad
-    cells, shuffled, with heavily duplicated index labels."""
-    rng = np.random.default_rng(seed)
-    emails = get_world(0).sample_emails(distinct, seed=seed)
-    picks = rng.integers(0, distinct, duplicates)
-    repeats = [emails[i].upper() if n % 2 else emails[i] for n, i in enumerate(picks)]
-    column = np.array(emails + repeats, dtype=object)
-    rng.shuffle(column)
-    bad = rng.choice(len(column), min(100, len(column) // 10), replace=False)
-    column[bad[::2]] = None
-    column[bad[1::2]] = "n/a"
-    labels = rng.integers(0, max(len(column) // 10, 1), len(column))
-    return pd.DataFrame({"email": column, "row": np.arange(len(column))}, index=labels)
 
 
 def distinct_valid(values: pd.Series) -> int:
@@ -50,7 +27,7 @@ def fullcontact_only(sandbox_env: Sandbox, monkeypatch: pytest.MonkeyPatch) -> S
 
 def test_50k_rows_pay_once_per_distinct_address_and_a_rerun_is_free(fullcontact_only: Sandbox):
     sb = fullcontact_only
-    df = sheet(distinct=35_000, duplicates=15_000)
+    df = sheet(distinct=35_000, duplicates=15_000, messy=True)
     assert len(df) == 50_000 and not df.index.is_unique
     expected = distinct_valid(df["email"])
     assert 34_000 < expected <= 35_000
@@ -79,7 +56,7 @@ def test_50k_rows_pay_once_per_distinct_address_and_a_rerun_is_free(fullcontact_
 
 def test_budget_refuses_before_anything_is_sent(fullcontact_only: Sandbox):
     sb = fullcontact_only
-    df = sheet(distinct=400, duplicates=100)
+    df = sheet(distinct=400, duplicates=100, messy=True)
     with pytest.raises(BudgetExceededError, match="above the budget of 100"):
         df.contacts.verify(budget=100, progress=False)
     # sliced runs check the whole call before the first slice
@@ -93,7 +70,7 @@ def test_budget_refuses_before_anything_is_sent(fullcontact_only: Sandbox):
 
 def test_estimate_counts_the_cache_and_spends_nothing(fullcontact_only: Sandbox):
     sb = fullcontact_only
-    df = sheet(distinct=300, duplicates=60)
+    df = sheet(distinct=300, duplicates=60, messy=True)
     n = distinct_valid(df["email"])
     first = df.contacts.estimate()
     assert first.rows == len(df)
@@ -151,4 +128,4 @@ def test_enrich_with_a_mapping(sandbox_env: Sandbox):
 def test_quota_errors_reach_the_caller(fullcontact_only: Sandbox):
     fullcontact_only.set_balance("fullcontact", 0)
     with pytest.raises(QuotaExceededError):
-        sheet(distinct=20, duplicates=0).contacts.verify(progress=False)
+        sheet(distinct=20, duplicates=0, messy=True).contacts.verify(progress=False)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -44,8 +44,6 @@ log = logging.getLogger(__name__)
 
 #: the most items one tool call may carry; larger lists go in several calls
 MAX_ITEMS = 500
-
-R = TypeVar("R")
 
 _TOOL_NAMES = {
     Operation.VERIFY: "verify_emails",
@@ -110,7 +108,7 @@ class ContactTools:
 
     def estimate(self, operation: str, items: Any) -> EstimateResult:
         op = self._operation(operation)
-        rows = self._items(_TOOL_NAMES[op], items)
+        rows = self._items(items)
         with self._errors("estimate"):
             est = self.client.estimate(rows, op)
         return EstimateResult.of(est, self.budget)
@@ -133,25 +131,25 @@ class ContactTools:
     # -- shared steps ------------------------------------------------------------
     def _run(self, op: Operation, items: Any, retry_unknown: Any, budget: Any) -> Run[Any]:
         tool = _TOOL_NAMES[op]
-        rows = self._items(tool, items)
-        limit = self._budget(tool, budget)
+        rows = self._items(items)
+        limit = self._budget(budget)
         with self._errors(tool):
             run = self.client.run(op, rows, retry_unknown=bool(retry_unknown), budget=limit)
         log.info("%s: %s", tool, run.report.summary())
         return run
 
-    def _items(self, tool: str, items: Any) -> list[Any]:
+    def _items(self, items: Any) -> list[Any]:
         """The call's items: one value or record given alone is one item."""
         rows = list(items) if isinstance(items, (list, tuple)) else [items]
         if len(rows) > self.max_items:
             raise ToolError(
-                f"{tool} takes at most {self.max_items} items per call and got {len(rows)}; "
-                "nothing was sent. Send them in several calls of at most "
+                f"too many items: {len(rows)} given, at most {self.max_items} per call; "
+                "nothing was sent and nothing was spent. Send them in several calls of at most "
                 f"{self.max_items} (each call is checked against the budget)."
             )
         return rows
 
-    def _budget(self, tool: str, asked: Any) -> float:
+    def _budget(self, asked: Any) -> float:
         """This call's budget: the server's, or a lower one the caller asks for."""
         if asked is None:
             return self.budget
@@ -160,19 +158,18 @@ class ContactTools:
             or not isinstance(asked, (int, float))
             or not (math.isfinite(asked) and asked >= 0)
         ):
-            raise ToolError(f"{tool}: budget must be a number of credits, 0 or more")
+            raise ToolError(f"budget must be a number of credits, 0 or more (got {asked!r})")
         return min(float(asked), self.budget)
 
     def _operation(self, operation: Any) -> Operation:
         try:
             return Operation(str(operation).strip().lower())
         except ValueError:
-            raise ToolError("estimate: operation must be one of verify, find, enrich") from None
+            raise ToolError("operation must be one of verify, find, enrich") from None
 
     def _report(self, run: Run[Any], asked: float | None) -> Any:
         data = dataclasses.asdict(run.report)
-        limit = self.budget if asked is None else min(float(asked), self.budget)
-        return Report(**data, budget=limit, summary=run.report.summary())
+        return Report(**data, budget=self._budget(asked), summary=run.report.summary())
 
     @contextmanager
     def _errors(self, tool: str) -> Iterator[None]:
@@ -183,7 +180,7 @@ class ContactTools:
             spent = sum(exc.estimate.values())
             detail = ", ".join(f"{name} {n}" for name, n in exc.estimate.items() if n)
             raise ToolError(
-                f"{tool} refused: it would spend {spent} credits ({detail}), above this call's "
+                f"over budget: this call would spend {spent} credits ({detail}), above its "
                 f"budget of {exc.budget:g}; nothing was sent and nothing was spent. Send fewer "
                 "new contacts per call, check the cost first with the estimate tool, or ask "
                 "the operator to raise CONTACT_UDFS_MCP_BUDGET."
@@ -191,26 +188,17 @@ class ContactTools:
         except ContactUDFError as exc:
             message = self.scrub(str(exc))
             log.warning("%s failed: %s", tool, message)
-            raise ToolError(f"{tool} failed: {message}") from None
+            raise ToolError(message) from None
         except ToolError:
             raise
         except Exception as exc:  # a bug: say what kind, keep the details on our side
             log.error("%s failed: %s: %s", tool, type(exc).__name__, self.scrub(str(exc)))
-            raise ToolError(f"{tool} failed: {type(exc).__name__}") from None
+            raise ToolError(
+                f"internal error ({type(exc).__name__}); nothing more is shown"
+            ) from None
 
     def scrub(self, text: str) -> str:
         """``text`` with every configured key replaced, however it got there."""
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
-
-    def bound(self) -> Mapping[str, Callable[..., Any]]:
-        """The six tools by name, as the server registers them."""
-        return {
-            "verify_emails": self.verify_emails,
-            "find_emails": self.find_emails,
-            "enrich_contacts": self.enrich_contacts,
-            "estimate": self.estimate,
-            "credits": self.credits,
-            "forget": self.forget,
-        }

@@ -38,10 +38,12 @@ async def stdio_session(
     command, prefix = server_command()
     params = StdioServerParameters(command=command, args=[*prefix, "mcp", *args], env=env)
     with errlog.open("a", encoding="utf-8") as log:
-        async with stdio_client(params, errlog=log) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                yield session
+        async with (
+            stdio_client(params, errlog=log) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            yield session
 
 
 def run(env: dict[str, str], errlog: Path, body: Callable[[ClientSession], Awaitable[T]],
@@ -57,7 +59,9 @@ def run(env: dict[str, str], errlog: Path, body: Callable[[ClientSession], Await
 
 @contextmanager
 def http_server(env: dict[str, str], errlog: Path) -> Iterator[str]:
-    """``contact-udfs mcp --http 0`` in the background; yields its URL (read from stderr)."""
+    """``contact-udfs mcp --http 0`` in the background; yields its URL (read from stderr).
+
+    Its stderr ends up in ``errlog``, its stdout beside it (``.stdout``)."""
     import os
 
     command, prefix = server_command()
@@ -87,17 +91,20 @@ def http_server(env: dict[str, str], errlog: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             out, err = proc.communicate()
-        errlog.write_text("".join(lines) + (err or "") + (out or ""), encoding="utf-8")
+        errlog.write_text("".join(lines) + (err or ""), encoding="utf-8")
+        errlog.with_suffix(".stdout").write_text(out or "", encoding="utf-8")
 
 
 def run_http(url: str, body: Callable[[ClientSession], Awaitable[T]]) -> T:
     """One session over the SDK's streamable HTTP client."""
 
     async def main() -> T:
-        async with streamable_http_client(url) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                return await body(session)
+        async with (
+            streamable_http_client(url) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            return await body(session)
 
     return anyio.run(main)
 

@@ -117,8 +117,9 @@ def test_over_budget_is_an_error_stating_the_estimate_and_spends_nothing(
     async def body(session: Any) -> None:
         seen["default"] = await session.call_tool("verify_emails", {"emails": emails})
         # a call may lower the budget, never raise it above the server's
-        seen["higher"] = await session.call_tool("verify_emails", {"emails": emails, "budget": 1e6})
-        seen["lower"] = await session.call_tool("verify_emails", {"emails": emails[:5], "budget": 4})
+        call = session.call_tool
+        seen["higher"] = await call("verify_emails", {"emails": emails, "budget": 1e6})
+        seen["lower"] = await call("verify_emails", {"emails": emails[:5], "budget": 4})
         seen["estimate"] = await session.call_tool(
             "estimate", {"operation": "verify", "items": emails}
         )
@@ -210,8 +211,9 @@ def test_find_enrich_estimate_credits_forget(
     env = {**server_env, "CONTACT_UDFS_PROVIDERS": "dropcontact,coldlead"}
 
     async def body(session: Any) -> dict[str, Any]:
-        out = {"estimate": await session.call_tool("estimate",
-                                                   {"operation": "find", "items": people})}  # fmt: skip
+        out = {
+            "estimate": await session.call_tool("estimate", {"operation": "find", "items": people})
+        }
         out["find"] = await session.call_tool("find_emails", {"people": people})
         out["enrich"] = await session.call_tool("enrich_contacts", {"contacts": people})
         out["verify"] = await session.call_tool("verify_emails", {"emails": emails})

@@ -12,6 +12,7 @@ Config file (``CONTACT_UDFS_CONFIG`` or ``<user config dir>/contact_udfs/config.
     poll_interval = 2
     poll_timeout = 600
     webhook_url = "https://hooks.example.com/contact-udfs"   # optional; see docs/webhooks.md
+    mcp_budget = 100                     # per tool call of contact-udfs mcp; docs/mcp.md
 
     [dropcontact]
     api_key = "..."

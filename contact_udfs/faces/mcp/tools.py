@@ -180,10 +180,10 @@ class ContactTools:
             spent = sum(exc.estimate.values())
             detail = ", ".join(f"{name} {n}" for name, n in exc.estimate.items() if n)
             raise ToolError(
-                f"over budget: this call would spend {spent} credits ({detail}), above its "
-                f"budget of {exc.budget:g}; nothing was sent and nothing was spent. Send fewer "
-                "new contacts per call, check the cost first with the estimate tool, or ask "
-                "the operator to raise CONTACT_UDFS_MCP_BUDGET."
+                f"over budget: this call would spend {spent} credit{'' if spent == 1 else 's'} "
+                f"({detail}), above its budget of {exc.budget:g}; nothing was sent and nothing "
+                "was spent. Send fewer new contacts per call, check the cost first with the "
+                "estimate tool, or ask the operator to raise CONTACT_UDFS_MCP_BUDGET."
             ) from None
         except ContactUDFError as exc:
             message = self.scrub(str(exc))

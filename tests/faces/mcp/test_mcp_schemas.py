@@ -68,3 +68,15 @@ def test_guards_refuse_before_the_engine(tmp_path: Path) -> None:
 def test_the_command_line_refuses_a_bad_item_cap(capsys) -> None:
     assert main(["mcp", "--max-items", "0"]) == 2
     assert "--max-items must be at least 1" in capsys.readouterr().err
+
+
+def test_the_command_line_says_how_to_install_the_sdk(monkeypatch, capsys) -> None:
+    import sys
+
+    for name in [
+        m for m in sys.modules if m == "mcp" or m.startswith(("mcp.", "contact_udfs.faces.mcp"))
+    ]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "mcp", None)  # what a missing package looks like
+    assert main(["mcp"]) == 2
+    assert "pip install 'contact-udfs[mcp]'" in capsys.readouterr().err

@@ -68,7 +68,8 @@ Budget = Annotated[
 
 _PAID = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
                         open_world_hint=True)  # fmt: skip
-_FREE = ToolAnnotations(read_only_hint=True, open_world_hint=True)
+_BALANCE = ToolAnnotations(read_only_hint=True, open_world_hint=True)  # asks the providers
+_LOCAL = ToolAnnotations(read_only_hint=True, open_world_hint=False)  # reads the cache only
 
 
 def build_server(
@@ -76,7 +77,7 @@ def build_server(
 ) -> MCPServer:
     """An MCP server whose six tools all go through ``client``."""
     tools = ContactTools(client, budget=budget, max_items=max_items)
-    server: MCPServer = MCPServer("contact-udfs", instructions=INSTRUCTIONS)
+    server: MCPServer = MCPServer("contact-udfs", instructions=INSTRUCTIONS, version=_version())
     cap = f"At most {tools.max_items} items and {tools.budget:g} credits per call."
 
     def verify_emails(
@@ -124,11 +125,11 @@ def build_server(
          "phone, job, LinkedIn, company, SIREN... One answer per contact, in input order. "
          "Costs about 1 credit per new distinct contact; cached and invalid ones are free. "
          + cap),
-        (estimate, _FREE,
+        (estimate, _LOCAL,
          "How many credits a verify, find or enrich call with these items would spend now, "
          "the cache taken into account, and whether it fits the per-call budget. Sends "
          "nothing and costs nothing."),
-        (credits, _FREE,
+        (credits, _BALANCE,
          "Credits left at each paid provider, and this server's per-call budget and item "
          "cap. Free."),
         (forget, ToolAnnotations(read_only_hint=False, destructive_hint=True,
@@ -140,6 +141,16 @@ def build_server(
         server.add_tool(fn, description=description, annotations=hints,
                         structured_output=True)  # fmt: skip
     return server
+
+
+def _version() -> str:
+    """The installed package's version, for the server info a host shows."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("contact-udfs")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return ""
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -12,6 +12,7 @@ Config file (``CONTACT_UDFS_CONFIG`` or ``<user config dir>/contact_udfs/config.
     poll_interval = 2
     poll_timeout = 600
     webhook_url = "https://hooks.example.com/contact-udfs"   # optional; see docs/webhooks.md
+    mcp_budget = 100                     # per tool call of contact-udfs mcp; docs/mcp.md
 
     [dropcontact]
     api_key = "..."
@@ -79,7 +80,7 @@ PROVIDER_OPTIONS: dict[str, frozenset[str]] = {
 }
 TOP_LEVEL_KEYS = frozenset(
     {"providers", "cache", "budget", "ttl_days", "poll_interval", "poll_timeout", "claim_ttl",
-     "webhook_url"}
+     "webhook_url", "mcp_budget"}
 )  # fmt: skip
 #: the provider option that a ``webhook_url`` fills in, as ``<webhook_url>/<provider>``
 WEBHOOK_OPTIONS = {"dropcontact": "callback_url", "fullcontact": "webhook_url"}
@@ -88,6 +89,8 @@ DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_POLL_TIMEOUT = 600.0
 DEFAULT_CLAIM_TTL = 120.0
 DEFAULT_HTTP_TIMEOUT = (5.0, 60.0)
+#: credits one ``contact-udfs mcp`` tool call may spend: an agent loop cannot drain an account
+DEFAULT_MCP_BUDGET = 100.0
 
 
 class Secret:
@@ -196,6 +199,8 @@ class Settings:
     config_file: str | None = None
     #: where vendors may push job results (``contact-udfs listen`` behind a tunnel); "" = never
     webhook_url: str = ""
+    #: the most credits one MCP tool call may spend (``CONTACT_UDFS_MCP_BUDGET``)
+    mcp_budget: float = DEFAULT_MCP_BUDGET
 
     def provider(self, name: str) -> ProviderSettings:
         conf = self.provider_settings.get(name) or ProviderSettings(name=name)
@@ -333,6 +338,10 @@ def load_settings(
             f"webhook_url must be an http(s) URL vendors can reach, got {webhook!r}"
         )
 
+    mcp_budget = num("CONTACT_UDFS_MCP_BUDGET", "mcp_budget", DEFAULT_MCP_BUDGET)
+    if mcp_budget < 0:
+        raise ConfigurationError(f"CONTACT_UDFS_MCP_BUDGET must be 0 or more, got {mcp_budget:g}")
+
     return Settings(
         providers=order,
         cache=str(cache),
@@ -344,4 +353,5 @@ def load_settings(
         provider_settings=prov,
         config_file=str(path) if path.exists() else None,
         webhook_url=webhook,
+        mcp_budget=mcp_budget,
     )

@@ -125,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("listen", help="receive vendor webhooks (job results) into the cache")
     ls.add_argument("--port", type=int, default=LISTEN_PORT, help=f"default {LISTEN_PORT}")
     ls.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    mc = sub.add_parser("mcp", help="serve the tools to AI agents over MCP (stdio by default)")
+    mc.add_argument("--http", type=int, metavar="PORT", help="streamable HTTP on 127.0.0.1:PORT")
+    mc.add_argument("--max-items", type=int, metavar="N", help="items per tool call (default 500)")
     return p
 
 
@@ -323,6 +326,25 @@ def _listen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _mcp(args: argparse.Namespace) -> int:
+    """Serve the MCP tools (docs/mcp.md); needs the ``[mcp]`` extra."""
+    try:
+        from ..mcp import MAX_ITEMS, serve
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"contact-udfs mcp needs the MCP SDK ({exc.name} is missing): "
+            "pip install 'contact-udfs[mcp]'"
+        ) from None
+    if args.max_items is not None and args.max_items < 1:
+        raise ConfigurationError("--max-items must be at least 1")
+    with _client(args) as client:
+        try:
+            serve(client, http_port=args.http, max_items=args.max_items or MAX_ITEMS)
+        except KeyboardInterrupt:
+            pass
+    return EXIT_OK
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("verify", "find", "enrich"):
         return _run(args, Operation(args.command))
@@ -338,6 +360,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return int(sandbox_main(args.args) or 0)
     if args.command == "listen":
         return _listen(args)
+    if args.command == "mcp":
+        return _mcp(args)
     if args.command == "template":
         from ..excel.workbook import write_template
 

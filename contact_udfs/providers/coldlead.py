@@ -31,6 +31,8 @@ __all__ = ["ColdLeadProvider", "verification_fields"]
 
 _STATUSES = {"deliverable": Status.DELIVERABLE, "risky": Status.RISKY,
              "unknown": Status.UNKNOWN, "undeliverable": Status.UNDELIVERABLE}
+#: reasons that decide the status whatever ``status`` says: bad syntax is ``invalid``
+_REASON_STATUS = {"invalid_email": Status.INVALID}
 #: ``unknown`` reasons that a later try may settle (the mail server did not answer)
 _TRANSIENT = frozenset({"timeout", "unavailable_smtp", "no_connect"})
 _CONFIDENCE = {Status.DELIVERABLE: 0.9, Status.RISKY: 0.6, Status.UNKNOWN: 0.3}
@@ -55,8 +57,7 @@ def verification_fields(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     """Verification fields from a ``/v1/verify`` ``data`` object."""
     status = _STATUSES.get(str(data.get("status") or "").lower(), Status.UNKNOWN)
     reason = str(data["reason"]) if data.get("reason") else None
-    if reason == "invalid_email":
-        status = Status.INVALID
+    status = _REASON_STATUS.get(reason or "", status)
     return {
         "status": status,
         "reason": reason,

@@ -99,7 +99,8 @@ DEFAULT_ERRORS: Mapping[int, ErrorRule] = {
     400: ErrorRule(err.BadRequestError, "Bad request"),
     401: ErrorRule(err.AuthenticationError, "Unauthorized: the API key is wrong"),
     402: ErrorRule(err.QuotaExceededError, "Over quota"),
-    403: ErrorRule(err.QuotaExceededError, "Forbidden"),
+    # a 403 a vendor does not document is a refusal of the key, never "out of credits"
+    403: ErrorRule(err.AuthenticationError, "Forbidden: the key was refused"),
     404: ErrorRule(err.BadRequestError, "Not found"),
     422: ErrorRule(err.BadRequestError, "Validation error"),
     429: ErrorRule(err.RateLimitError, "Too many requests"),

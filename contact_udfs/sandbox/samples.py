@@ -27,6 +27,8 @@ class Population(Protocol):
 
     def people(self) -> list[dict[str, Any]]: ...
 
+    def verdict(self, email: str) -> Any: ...
+
 
 ROLES_IN_SAMPLES = ["contact", "info", "sales", "support", "admin"]
 EXTERNAL_WORDS = ["northstar", "bluepeak", "quantum", "silverline", "redwood", "brightpath",
@@ -49,6 +51,18 @@ def typo_emails(world: Population, n: int) -> list[str]:
     """``n`` world employees' ``.com`` addresses with the ``.ocm`` slip, in world order."""
     coms = [p["email"] for p in world.people() if p["email"].endswith(".com")]
     return [ocm_typo(e) for e in coms[:n]]
+
+
+def spamtrap_emails(world: Population, n: int, seed: int = 0) -> list[str]:
+    """``n`` distinct addresses the world's ground truth calls spamtraps."""
+    out: list[str] = []
+    i = 0
+    while len(out) < n:
+        email = f"trap{seed}-{i}@mailbox-{i % 23}.net"
+        if world.verdict(email).spamtrap:
+            out.append(email)
+        i += 1
+    return out
 
 
 def sample_emails(world: Population, n: int, seed: int = 0) -> list[str]:

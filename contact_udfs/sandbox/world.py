@@ -30,7 +30,7 @@ from .emailaddr import (
     split_email,
     valid_syntax,
 )
-from .samples import sample_emails, typo_emails
+from .samples import sample_emails, spamtrap_emails, typo_emails
 
 PEOPLE_PER_COMPANY = 8
 N_COMPANIES = 60
@@ -307,14 +307,7 @@ class World:
 
     def spamtraps(self, n: int, seed: int = 0) -> list[str]:
         """``n`` distinct spamtrap addresses (deliverable, but ``attributes.risky``)."""
-        out: list[str] = []
-        i = 0
-        while len(out) < n:
-            email = f"trap{seed}-{i}@mailbox-{i % 23}.net"
-            if self.verdict(email).spamtrap:
-                out.append(email)
-            i += 1
-        return out
+        return spamtrap_emails(self, n, seed)
 
     def typo_emails(self, n: int) -> list[str]:
         """``n`` employees' addresses typed ``.ocm`` for ``.com`` (seed 003's example)."""

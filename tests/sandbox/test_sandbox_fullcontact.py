@@ -143,6 +143,7 @@ def test_the_world_has_tld_typos_of_real_addresses(api, sb):
 def test_spamtraps_reading(api, sb, spamtraps):
     sb.set_readings(spamtraps=spamtraps)
     traps = sb.world.spamtraps(3)
+    assert any(sb.world.verdict(e).spamtrap for e in sb.world.sample_emails(300, seed=3))
     for trap in traps:
         entry = api.fc_single(trap).json()["emails"][trap]
         assert entry["attributes"]["risky"] is spamtraps

@@ -108,3 +108,18 @@ def test_a_run_with_misses_answers_everyone_else(sandbox, sandbox_settings, tmp_
         assert (a.email == p["email"]) is p["coldlead_findable"], p
     assert sandbox.requests("coldlead.finder") == len(people)
     assert sandbox.credits_spent("coldlead") == len(people) - (misses if reading == "404" else 0)
+
+
+@pytest.mark.parametrize("reading", ["422", "billed"])
+def test_bad_cells_never_reach_the_vendor_under_either_reading(
+    sandbox, sandbox_settings, tmp_path: Path, reading: str
+) -> None:
+    sandbox.set_readings(coldlead_bad_syntax=reading)
+    cells = ["no-at-sign", "ada@@acme.com", "ada lovelace@acme.com", "", None,
+             "ada.lovelace@gmail.com"]
+    with Client(providers=["coldlead"], settings=sandbox_settings.with_(poll_interval=0.0),
+                cache=tmp_path / "bad.sqlite") as client:
+        answers = client.verify_emails(cells)
+    assert [a.status for a in answers[:5]] == [Status.INVALID] * 5
+    assert sandbox.requests("coldlead.verify") == 1  # only the good address was sent
+    assert sandbox.credits_spent("coldlead") == 1

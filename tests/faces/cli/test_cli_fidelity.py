@@ -10,16 +10,6 @@ from contact_udfs.faces.cli.main import main
 from contact_udfs.sandbox import Sandbox
 
 
-@pytest.fixture
-def sandbox_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    with Sandbox(seed=0, job_polls_before_ready=1, coldlead_rate=None) as sb:
-        for name, value in sb.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("CONTACT_UDFS_CACHE", str(tmp_path / "c.sqlite"))
-        monkeypatch.setenv("CONTACT_UDFS_POLL_INTERVAL", "0")
-        yield sb
-
-
 def test_a_corrected_typo_and_a_spamtrap_on_the_command_line(
     sandbox_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -192,6 +192,23 @@ class ProviderContract:
         assert lost and all(a.status is Status.UNKNOWN and a.retryable for a in lost)
         assert set(sandbox.charges(self.name).values()) == {1}  # billed once, not re-sent
 
+    @pytest.mark.parametrize("fault, resent", [("503", True), ("500", False)])
+    def test_a_5xx_on_a_paid_call_is_resent_only_when_the_vendor_did_not_act(
+        self, provider: Provider, sandbox: Sandbox, fault: str, resent: bool
+    ) -> None:
+        self._paid_only()
+        sandbox.inject(self.verify_endpoint, fault)
+        tasks = contract_tasks(sandbox, Operation.VERIFY, 3)
+        sub, answers = settle(provider, Operation.VERIFY, tasks)
+        assert sub.error is None and set(answers) == {t.key for t in tasks}
+        ambiguous = [a for a in answers.values() if a.reason == "provider_error"]
+        if resent:  # 503: surely not acted on, so sent again and answered
+            assert not ambiguous
+            assert set(sandbox.charges(self.name).values()) == {1}
+        else:  # 500: maybe acted on: stored as retryable unknown, never re-sent
+            assert ambiguous and all(a.retryable for a in ambiguous)
+            assert set(sandbox.charges(self.name).values()) <= {1}
+
     def test_answers_and_reprs_never_carry_the_key(self, provider: Provider,
                                                    sandbox: Sandbox) -> None:
         self._paid_only()

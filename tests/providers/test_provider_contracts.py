@@ -10,6 +10,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from contact_udfs.config import (
+    DEFAULT_BASE_URLS,
+    DEFAULT_RATE_LIMITS,
+    PAID_PROVIDERS,
+    RateLimit,
+)
 from contact_udfs.providers.base import Provider
 from contact_udfs.providers.registry import PROVIDER_NAMES, provider_class
 
@@ -43,3 +49,11 @@ class TestLocalContract(ProviderContract):
 def test_every_registered_provider_runs_the_contract() -> None:
     covered = {cls.name for cls in ProviderContract.__subclasses__()}
     assert covered == set(PROVIDER_NAMES)
+
+
+def test_every_paid_provider_has_its_settings_defaults() -> None:
+    paid = [n for n in PROVIDER_NAMES if n != "local"]
+    assert set(paid) == set(PAID_PROVIDERS)
+    for name in paid:
+        assert DEFAULT_BASE_URLS[name].startswith("https://")
+        assert RateLimit.parse(DEFAULT_RATE_LIMITS[name])

@@ -12,7 +12,8 @@ Outcomes such as ``invalid``, ``risky`` or ``unknown`` are *values* of a result'
   * ``ProviderError`` - a provider refused or failed; carries ``provider``,
     ``status_code`` and ``message`` (never the key)
     * ``AuthenticationError`` - wrong or missing key (401, FullContact 403)
-    * ``QuotaExceededError`` - out of credits (Dropcontact 403, FullContact 403, ColdLead 402)
+    * ``QuotaExceededError`` - out of credits (Dropcontact 403, ColdLead 402; FullContact
+      403 only when its message says quota)
     * ``RateLimitError`` - 429 that did not clear in time
     * ``BadRequestError`` - 400/404/422: the request itself was refused
     * ``ProviderUnavailable`` - 5xx or connection failure

@@ -134,14 +134,14 @@ class Verification(Answer):
 
     #: the address as the user gave it (for display)
     email: str = ""
-    #: normalized (or provider-corrected) address
+    #: normalized address the verdict is about (a provider's correction is ``suggestion``)
     address: str | None = None
     syntax_valid: bool | None = None
     catch_all: bool | None = None
     disposable: bool | None = None
     role: bool | None = None
     free: bool | None = None
-    #: a typo fix such as ``ada@gmail.com`` for ``ada@gmial.com``
+    #: a typo fix such as ``ada@gmail.com`` for ``ada@gmial.com`` (FullContact's auto-correct)
     suggestion: str | None = None
 
 

@@ -38,6 +38,7 @@ def reset_counters(sandbox: Sandbox) -> Iterator[Sandbox]:
     sandbox.clear_faults()
     sandbox.set_job_polls_before_ready(1)
     sandbox.set_job_delay(0)
+    sandbox.reset_readings()
     for provider in ("dropcontact", "fullcontact", "coldlead"):
         sandbox.set_rate(provider, None)
         sandbox.set_balance(provider, DEFAULT_BALANCE)

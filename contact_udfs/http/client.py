@@ -16,7 +16,8 @@
   ``X-RateLimit-Reset``). A *free* call (job poll, balance, webhook CRUD) is re-sent
   with jittered exponential backoff on 429, any 5xx, any connection error and bad
   JSON. A *paid* call is re-sent only when the vendor surely did not act: 429 (after
-  ``Retry-After``/``X-RateLimit-Reset``), 503, or a connection that failed before the
+  ``Retry-After``/``X-RateLimit-Reset``), 503, a refusal the vendor's error table marks
+  ``resend`` (FullContact's rate-limit 403), or a connection that failed before the
   request went out. After a read timeout, a connection closed after sending,
   500/502/504/524 or an unreadable 200 the call may have been billed: :class:`Ambiguous`
   is raised and the provider answers ``unknown`` + ``retryable`` instead of paying again.
@@ -226,8 +227,10 @@ class HttpClient:
         meaning = rule.meaning if rule else resp.reason or "unexpected answer"
         message = f"{said} ({meaning})" if said and said.lower() not in meaning.lower() else meaning
         safe_body = self.scrub(body) if isinstance(body, (dict, list)) else None
-        if status == 429 or status == 503:
-            cls = err.RateLimitError if status == 429 else err.ProviderUnavailable
+        refused = rule is not None and status not in (429, 503) and rule.resent(said)
+        if status == 429 or status == 503 or refused:
+            cls = (rule.exception_class(said) if refused and rule else
+                   err.RateLimitError if status == 429 else err.ProviderUnavailable)
             final = cls(self.provider, message, status_code=status, payload=safe_body)
             after = _seconds_header(resp.headers, time.time())
             if after is not None and after > self.policy.max_wait:

@@ -2,7 +2,8 @@
 
 A *free* call (job poll, balance, webhook CRUD) is re-sent with backoff on any
 transient failure. A *paid* call is re-sent only when the vendor surely did not
-act (429, 503, a connection that failed before sending); otherwise its fate is
+act (429, 503, a refusal a vendor's :class:`ErrorRule` marks ``resend`` such as
+FullContact's rate-limit 403, a connection that failed before sending); otherwise its fate is
 :class:`Ambiguous` and the caller answers ``unknown`` + ``retryable``.
 """
 
@@ -81,16 +82,25 @@ class ErrorRule:
 
     error: type[err.ProviderError] | Callable[[str], type[err.ProviderError]]
     meaning: str
+    #: the vendor refused without acting (e.g. FullContact's rate-limit 403): the call,
+    #: paid or not, is re-sent after the server's wait or the backoff, like a 429.
+    #: A function of the vendor's message when only some answers of the status qualify.
+    resend: bool | Callable[[str], bool] = False
 
     def exception_class(self, message: str) -> type[err.ProviderError]:
         return self.error if isinstance(self.error, type) else self.error(message)
+
+    def resent(self, message: str) -> bool:
+        """Whether this answer is a refusal that may be sent again (DESIGN 5.6)."""
+        return self.resend if isinstance(self.resend, bool) else self.resend(message)
 
 
 DEFAULT_ERRORS: Mapping[int, ErrorRule] = {
     400: ErrorRule(err.BadRequestError, "Bad request"),
     401: ErrorRule(err.AuthenticationError, "Unauthorized: the API key is wrong"),
     402: ErrorRule(err.QuotaExceededError, "Over quota"),
-    403: ErrorRule(err.QuotaExceededError, "Forbidden"),
+    # a 403 a vendor does not document is a refusal of the key, never "out of credits"
+    403: ErrorRule(err.AuthenticationError, "Forbidden: the key was refused"),
     404: ErrorRule(err.BadRequestError, "Not found"),
     422: ErrorRule(err.BadRequestError, "Validation error"),
     429: ErrorRule(err.RateLimitError, "Too many requests"),

@@ -2,9 +2,10 @@
 
 ColdLead has no batch endpoint, so a "batch" here is a loop of single calls, paced by
 the shared limiter and by the vendor's ``X-RateLimit-*`` headers (see
-:mod:`contact_udfs.http.client`). A 429 is waited out and re-sent (the vendor did not act); a
-422 answers that one item ``invalid`` at no credit; a 401/402 part-way stops the loop
-and hands back what was already paid for, with the error.
+:mod:`contact_udfs.http.client`). A 429 is waited out and re-sent (the vendor did not act).
+A 400, 404 or 422 is about that one item and is that item's answer (:data:`ITEM_ERRORS`);
+the loop goes on. A 401/402 part-way stops the loop and hands back what was already paid
+for, with the error.
 """
 
 from __future__ import annotations
@@ -30,17 +31,33 @@ __all__ = ["ColdLeadProvider", "verification_fields"]
 
 _STATUSES = {"deliverable": Status.DELIVERABLE, "risky": Status.RISKY,
              "unknown": Status.UNKNOWN, "undeliverable": Status.UNDELIVERABLE}
+#: reasons that decide the status whatever ``status`` says: bad syntax is ``invalid``
+_REASON_STATUS = {"invalid_email": Status.INVALID}
 #: ``unknown`` reasons that a later try may settle (the mail server did not answer)
 _TRANSIENT = frozenset({"timeout", "unavailable_smtp", "no_connect"})
 _CONFIDENCE = {Status.DELIVERABLE: 0.9, Status.RISKY: 0.6, Status.UNKNOWN: 0.3}
+
+#: (operation, HTTP status) -> (status, reason, retryable) of that one item. Seed 004
+#: documents 400 "your parameters are invalid", 404 "the resource does not exist" and
+#: 422 "a validation error occurred"; none of them says the vendor is down. On find, a
+#: refused query says nothing about the person (never ``invalid``), and 404 is the
+#: finder's "nobody found" under one reading of the seed: the same answer as a 200 with
+#: ``"email": null``.
+ITEM_ERRORS: dict[tuple[Operation, int], tuple[Status, str, bool]] = {
+    (Operation.VERIFY, 400): (Status.INVALID, "provider_rejected", False),
+    (Operation.VERIFY, 422): (Status.INVALID, "provider_rejected", False),
+    (Operation.VERIFY, 404): (Status.UNKNOWN, "not_found", True),
+    (Operation.FIND, 400): (Status.UNKNOWN, "provider_rejected", False),
+    (Operation.FIND, 422): (Status.UNKNOWN, "provider_rejected", False),
+    (Operation.FIND, 404): (Status.UNKNOWN, "not_found", False),
+}
 
 
 def verification_fields(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     """Verification fields from a ``/v1/verify`` ``data`` object."""
     status = _STATUSES.get(str(data.get("status") or "").lower(), Status.UNKNOWN)
     reason = str(data["reason"]) if data.get("reason") else None
-    if reason == "invalid_email":
-        status = Status.INVALID
+    status = _REASON_STATUS.get(reason or "", status)
     return {
         "status": status,
         "reason": reason,
@@ -124,11 +141,16 @@ class ColdLeadProvider(HttpProvider):
             return self._unknown(operation, task.key, exc.reason, retryable=True,
                                  payload=task.payload)
         except BadRequestError as exc:
-            if exc.status_code != 422:
+            verdict = ITEM_ERRORS.get((operation, exc.status_code or 0))
+            if verdict is None:
                 raise
+            status, reason, retryable = verdict
             raw = exc.payload if isinstance(exc.payload, dict) else {"message": exc.message}
-            return self._answer(operation, task.key, raw, status=Status.INVALID,
-                                reason="provider_rejected", **self._echo(operation, task))
+            echo = self._echo(operation, task)
+            if operation is Operation.FIND:
+                echo["email"] = None
+            return self._answer(operation, task.key, {**raw, "http_status": exc.status_code},
+                                status=status, reason=reason, retryable=retryable, **echo)
         data = reply.get("data") if isinstance(reply, dict) else None
         if not isinstance(data, dict):
             return self._unknown(operation, task.key, "provider_error", retryable=True,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -28,28 +29,97 @@ from ..models import Answer, Operation, Status
 from ._http_provider import HttpProvider
 from .base import Delivery, JobRef, Submission, Task
 
-__all__ = ["FullContactProvider", "verification_fields"]
+__all__ = ["RULES", "FullContactProvider", "Rule", "verdict", "verification_fields"]
 
 _KEY_PROBLEM = re.compile(r"(?i)api ?key.*(missing|invalid|not valid|unknown)|no api ?key")
 _RATE_PROBLEM = re.compile(r"(?i)rate ?limit|too many")
+_QUOTA_PROBLEM = re.compile(r"(?i)quota|credits?\b|out of (credit|balance)")
 
 
 def _forbidden(message: str) -> type[ProviderError]:
-    """FullContact answers 403 for a bad key, an exhausted quota and a rate limit alike."""
+    """Seed 003: 403 is "no api key was supplied, or the api key has exceeded its rate limits".
+
+    A message naming the key is a key problem; one naming a rate limit is re-sent (see
+    :func:`_resend_forbidden`). Running out of credits is not a documented 403: it is
+    believed only when the vendor's message says so. A 403 that says nothing is never
+    taken for "out of credits": once re-sending has not cleared it, the key is the
+    likelier cause.
+    """
     if _RATE_PROBLEM.search(message):
         return RateLimitError
     if _KEY_PROBLEM.search(message):
         return AuthenticationError
-    return QuotaExceededError
+    if _QUOTA_PROBLEM.search(message):
+        return QuotaExceededError
+    return AuthenticationError
+
+
+def _resend_forbidden(message: str) -> bool:
+    """A 403 that may be a rate limit (it says so, or says nothing) is waited out and re-sent.
+
+    Both documented meanings are refusals, so the vendor did not act on the call and a
+    re-send cannot pay twice (DESIGN 5.6).
+    """
+    return bool(_RATE_PROBLEM.search(message)) or not (
+        _KEY_PROBLEM.search(message) or _QUOTA_PROBLEM.search(message))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the mapping: when every fact in ``when`` holds, the verdict is
+    ``status``/``reason``. Facts are the entry's ``attributes`` plus ``sendSafely``
+    and ``corrected`` (the vendor changed the address as typed)."""
+
+    when: Mapping[str, bool]
+    status: Status
+    reason: str
+
+    def matches(self, facts: Mapping[str, Any]) -> bool:
+        return all(facts.get(name) is value for name, value in self.when.items())
+
+
+#: FullContact's answer -> our verdict, first matching rule wins (docs/providers.md shows
+#: this table). ``deliverable: false`` comes before the disposable / spamtrap / catch-all
+#: flags: a bounce is a bounce. A corrected address is judged on the *corrected* address
+#: (seed 003), so the address as typed is at best ``risky`` with the fix as suggestion.
+RULES: tuple[Rule, ...] = (
+    Rule({"validSyntax": False}, Status.INVALID, "invalid_email"),
+    Rule({"deliverable": False}, Status.UNDELIVERABLE, "rejected_email"),
+    Rule({"corrected": True}, Status.RISKY, "corrected"),
+    Rule({"disposable": True}, Status.RISKY, "disposable"),
+    Rule({"risky": True}, Status.RISKY, "spamtrap"),
+    Rule({"catchall": True}, Status.RISKY, "accept_all"),
+    Rule({"deliverable": True, "sendSafely": False}, Status.RISKY, "send_unsafe"),
+    Rule({"deliverable": True}, Status.DELIVERABLE, "accepted_email"),
+)
+#: when no rule matches (``deliverable`` missing or not a boolean)
+FALLBACK = (Status.UNKNOWN, "no_verdict")
+#: the facts the rules read from an entry's ``attributes``
+ATTRIBUTES = ("validSyntax", "deliverable", "catchall", "risky", "disposable")
+
+
+def verdict(facts: Mapping[str, Any]) -> tuple[Status, str]:
+    """The first rule of :data:`RULES` that matches ``facts``, else :data:`FALLBACK`."""
+    rule = next((r for r in RULES if r.matches(facts)), None)
+    return (rule.status, rule.reason) if rule else FALLBACK
 
 
 def verification_fields(entry: Mapping[str, Any], key: str) -> dict[str, Any]:
-    """Verification fields from one ``emails`` entry (``attributes`` + ``sendSafely``)."""
+    """Verification fields from one ``emails`` entry (``attributes`` + ``sendSafely``).
+
+    The verdict is on the address as typed (``key``): when FullContact corrected it,
+    ``attributes`` describe the correction, which goes to ``suggestion``.
+    """
     attrs = entry.get("attributes") if isinstance(entry.get("attributes"), dict) else {}
     returned = str(entry.get("address") or key).lower()
     corrected = entry.get("corrected") is True and returned != key.lower()
+    facts = {name: attrs.get(name) for name in ATTRIBUTES}
+    facts |= {"sendSafely": entry.get("sendSafely"), "corrected": corrected}
+    status, reason = verdict(facts)
     fields: dict[str, Any] = {
-        "address": returned if corrected else key,
+        "status": status,
+        "reason": reason,
+        "address": key,
         "suggestion": returned if corrected else None,
         "syntax_valid": attrs.get("validSyntax"),
         "catch_all": attrs.get("catchall"),
@@ -57,23 +127,6 @@ def verification_fields(entry: Mapping[str, Any], key: str) -> dict[str, Any]:
     }
     if attrs.get("validSyntax") and not attrs.get("disposable") and "person" in entry:
         fields["free"] = "company" not in entry  # the doc: no company link for free mail
-    if attrs.get("validSyntax") is False:
-        verdict = (Status.INVALID, "invalid_email")
-    elif attrs.get("disposable"):
-        verdict = (Status.RISKY, "disposable")
-    elif attrs.get("risky"):
-        verdict = (Status.RISKY, "spamtrap")
-    elif attrs.get("catchall"):
-        verdict = (Status.RISKY, "accept_all")
-    elif attrs.get("deliverable") is True:
-        unsafe = entry.get("sendSafely") is False
-        verdict = (Status.RISKY, "send_unsafe") if unsafe else (Status.DELIVERABLE,
-                                                                 "accepted_email")
-    elif attrs.get("deliverable") is False:
-        verdict = (Status.UNDELIVERABLE, "rejected_email")
-    else:
-        verdict = (Status.UNKNOWN, "no_verdict")
-    fields["status"], fields["reason"] = verdict
     return fields
 
 
@@ -87,8 +140,8 @@ class FullContactProvider(HttpProvider):
     errors = {
         400: ErrorRule(BadRequestError, "Bad request: part of the request is malformed or "
                                         "missing parameters"),
-        403: ErrorRule(_forbidden, "Forbidden: no API key, or the key is over its quota or "
-                                   "rate limit"),
+        403: ErrorRule(_forbidden, "Forbidden: no API key was supplied, or the API key has "
+                                   "exceeded its rate limits", resend=_resend_forbidden),
         404: ErrorRule(BadRequestError, "Not found: the batch ID or resource does not exist"),
         500: ErrorRule(ProviderUnavailable, "Unknown server error"),
     }

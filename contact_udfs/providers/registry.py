@@ -16,14 +16,15 @@ from .base import Provider
 
 __all__ = ["PROVIDER_NAMES", "create_provider", "provider_class"]
 
-PROVIDER_NAMES: tuple[str, ...] = ("dropcontact", "fullcontact", "coldlead", "local")
-
-_CLASSES = {
+#: name -> (module, class): adding a provider is one line here (see docs/providers.md)
+_CLASSES: dict[str, tuple[str, str]] = {
     "dropcontact": ("contact_udfs.providers.dropcontact", "DropcontactProvider"),
     "fullcontact": ("contact_udfs.providers.fullcontact", "FullContactProvider"),
     "coldlead": ("contact_udfs.providers.coldlead", "ColdLeadProvider"),
     "local": ("contact_udfs.providers.local", "LocalProvider"),
 }
+#: every registered name, in the default waterfall order
+PROVIDER_NAMES: tuple[str, ...] = tuple(_CLASSES)
 
 
 def _canonical(name: str) -> str:

@@ -3,7 +3,12 @@
 ColdLead has no batch endpoint, so its fixed rate window (200 per minute by default,
 ``X-RateLimit-*`` headers on every answer, 429 with ``Retry-After`` beyond) is what a
 client's pacing is tested against. Every answered verify or finder call costs a credit,
-a finder miss included.
+a finder miss answered ``"email": null`` included.
+
+Seed 004 does not show a finder miss nor bad syntax on verify; the readings
+``coldlead_finder_miss`` ("null": a billed 200 with ``"email": null``, or "404": a free
+Not Found) and ``coldlead_bad_syntax`` ("422": a free Validation Error, or "billed": a
+billed 200 ``undeliverable``/``invalid_email``) choose the answer.
 """
 
 from __future__ import annotations
@@ -93,13 +98,19 @@ class ColdLeadAPI:
         if not email:
             return _message(400, "The email field is required.",
                             {"email": ["The email field is required."]})
-        if not valid_syntax(email):
+        billed_bad_syntax = self.state.readings.coldlead_bad_syntax == "billed"
+        if not valid_syntax(email) and not billed_bad_syntax:
             msg = "The email must be a valid email address."
             return _message(422, msg, {"email": [msg]})
         key = normalize_email(email)
         if self.state.charge(PROVIDER, [key]) is None:
             return _message(402, "Over quota")
         v = self.world.verdict(key)
+        if not v.syntax_valid:  # the documented reason for it, in a documented status
+            return json_reply(200, {"data": {
+                "email": key, "username": v.local, "domain": v.domain,
+                "status": "undeliverable", "reason": "invalid_email", "accept_all": False,
+                "disposable": False, "role_address": False, "free": False}})
         return json_reply(200, {"data": {
             "email": key, "username": v.local, "domain": v.domain, "status": v.status,
             "reason": v.reason, "accept_all": v.accept_all, "disposable": v.disposable,
@@ -116,10 +127,15 @@ class ColdLeadAPI:
         if not valid_syntax(f"x@{domain}"):
             msg = "The domain must be a valid domain."
             return _message(422, msg, {"domain": [msg]})
+        person = self.world.find_person(name, domain)
+        missed = person is None or not person.coldlead_findable
+        if missed and self.state.readings.coldlead_finder_miss == "404":
+            if self.state.balance(PROVIDER) < 1:
+                return _message(402, "Over quota")
+            return _message(404, "No email address found for this person.")
         if self.state.charge(PROVIDER, [f"finder:{fold(name)}@{domain}"]) is None:
             return _message(402, "Over quota")
         company = self.world.company_by_domain(domain)
-        person = self.world.find_person(name, domain)
         accept_all = company.catch_all if company else self.world.verdict(f"x@{domain}").accept_all
         if person is None or not person.coldlead_findable:
             return json_reply(200, {"data": {"email": None, "name": name, "domain": domain,

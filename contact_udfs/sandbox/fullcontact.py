@@ -1,8 +1,11 @@
 """FullContact email verification v2 (seed 003): single GET, batch POST, batch poll.
 
-Auth is the ``apiKey`` query parameter; FullContact answers 403 both for a missing key,
-for an exhausted quota and for a rate limit, so the messages differ to let a client tell
-them apart. Batch answers are keyed by each email exactly as sent.
+Auth is the ``apiKey`` query parameter. Seed 003 documents 403 for "no api key ... or
+the api key has exceeded its rate limits" and shows no error body, so the ``fullcontact_403``
+reading decides whether a 403 says which it is ("worded") or not ("bare"); running out
+of credits is not documented at all and answers a worded-quota 403 under "worded".
+Batch answers are keyed by each email exactly as sent; auto-corrected addresses
+(``.ocm`` -> ``.com``) are judged *after* correction, as the seed's example shows.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ def _error(status: int, message: str) -> Reply:
     return json_reply(status, {"status": status, "message": message})
 
 
-def verify_one(world: World, queried: str) -> tuple[str, dict[str, Any] | None]:
+def verify_one(world: World, queried: str,
+               spamtraps: bool = False) -> tuple[str, dict[str, Any] | None]:
     """("emails", result) | ("unknownEmails", None) | ("failedEmails", None)."""
     address, corrected = correct_email(queried)
     verdict = world.verdict(address)
@@ -39,21 +43,24 @@ def verify_one(world: World, queried: str) -> tuple[str, dict[str, Any] | None]:
         return "unknownEmails", None
     username, domain = split_email(address)
     deliverable = verdict.status in ("deliverable", "risky")
+    trap = spamtraps and verdict.spamtrap
     if not verdict.syntax_valid:
         message = "Invalid email address syntax"
     elif verdict.disposable:
         message = "Disposable email address"
     elif verdict.accept_all:
         message = "Catch-all domain: the mailbox cannot be confirmed"
+    elif trap:
+        message = "Risky email address"
     elif deliverable:
         message = "Valid email address"
     else:
         message = "Invalid email address"
     result: dict[str, Any] = {
         "message": message, "address": address, "username": username, "domain": domain,
-        "corrected": corrected, "sendSafely": verdict.status == "deliverable",
+        "corrected": corrected, "sendSafely": verdict.status == "deliverable" and not trap,
         "attributes": {"validSyntax": verdict.syntax_valid, "deliverable": deliverable,
-                       "catchall": verdict.accept_all, "risky": False,
+                       "catchall": verdict.accept_all, "risky": trap,
                        "disposable": verdict.disposable},
         "person": f"https://api.fullcontact.com/v2/person.json?email={address}&apiKey=",
     }
@@ -63,12 +70,12 @@ def verify_one(world: World, queried: str) -> tuple[str, dict[str, Any] | None]:
     return "emails", result
 
 
-def verify_batch(world: World, emails: list[str]) -> dict[str, Any]:
+def verify_batch(world: World, emails: list[str], spamtraps: bool = False) -> dict[str, Any]:
     """The ``response`` object of a completed batch."""
     out: dict[str, Any] = {"status": 200, "requestId": str(uuid.uuid4()), "emails": {},
                            "unknownEmails": [], "failedEmails": []}
     for queried in emails:
-        bucket, result = verify_one(world, queried)
+        bucket, result = verify_one(world, queried, spamtraps)
         if bucket == "emails":
             out["emails"][queried] = result
         elif queried not in out[bucket]:
@@ -97,6 +104,12 @@ class FullContactAPI:
     def error_reply(self, status: int, message: str) -> Reply:
         return _error(status, message)
 
+    def _forbidden(self, message: str) -> Reply:
+        """A 403; under the "bare" reading it does not say why (seed 003 shows no body)."""
+        if self.state.readings.fullcontact_403 == "bare":
+            return json_reply(403, {"status": 403})
+        return _error(403, message)
+
     def throttled_reply(self, retry_after: int) -> Reply:
         reply = _error(429, "Too Many Requests")
         reply.headers["Retry-After"] = str(retry_after)
@@ -104,11 +117,11 @@ class FullContactAPI:
 
     def handle(self, endpoint: str, req: Request, fault: Fault | None) -> Reply:
         if req.query.get("apiKey", "") != self.key:
-            return _error(403, MSG_NO_KEY)
+            return self._forbidden(MSG_NO_KEY)
         decision = self.state.rate_hit(PROVIDER)
         if decision is not None and not decision.allowed:
             self.state.count_rate_limited(PROVIDER)
-            return _error(403, MSG_RATE)
+            return self._forbidden(MSG_RATE)
         if endpoint == "fullcontact.single":
             return self._single(req)
         if endpoint == "fullcontact.submit":
@@ -120,8 +133,8 @@ class FullContactAPI:
         if not queried.strip():
             return _error(400, "Missing required parameter: email")
         if self.state.charge(PROVIDER, [normalize_email(queried)]) is None:
-            return _error(403, MSG_QUOTA)
-        bucket, result = verify_one(self.world, queried)
+            return self._forbidden(MSG_QUOTA)
+        bucket, result = verify_one(self.world, queried, self.state.readings.spamtraps)
         body: dict[str, Any] = {"status": 200, "requestId": str(uuid.uuid4())}
         body[bucket] = {queried: result} if bucket == "emails" else [queried]
         return json_reply(200, body)
@@ -144,9 +157,10 @@ class FullContactAPI:
         if webhook is not None and not isinstance(webhook, str):
             return _error(400, "'webhookUrl' must be a string.")
         if self.state.charge(PROVIDER, [normalize_email(e) for e in emails]) is None:
-            return _error(403, MSG_QUOTA)
+            return self._forbidden(MSG_QUOTA)
         batch_id = f"{uuid.uuid4()}-vs"
-        job = Job(batch_id, "fullcontact", list(emails), verify_batch(self.world, emails),
+        results = verify_batch(self.world, emails, self.state.readings.spamtraps)
+        job = Job(batch_id, "fullcontact", list(emails), results,
                   time.monotonic(), never_ready=never_ready, meta={"webhookUrl": webhook})
         self.state.add_job(job)
         reply = json_reply(200, {"batchId": batch_id, "webhookUrl": webhook, "completed": False})

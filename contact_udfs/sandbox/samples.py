@@ -27,14 +27,42 @@ class Population(Protocol):
 
     def people(self) -> list[dict[str, Any]]: ...
 
+    def verdict(self, email: str) -> Any: ...
+
 
 ROLES_IN_SAMPLES = ["contact", "info", "sales", "support", "admin"]
 EXTERNAL_WORDS = ["northstar", "bluepeak", "quantum", "silverline", "redwood", "brightpath",
                   "example-company", "ironclad", "sunrise", "evergreen"]
 TYPO_DOMAINS = ["gmial.com", "hotmial.com", "yaho.com"]
+#: the top-level-domain slip of seed 003's own example ("fullcontact.ocm")
+TLD_TYPO = "ocm"
 # kind -> weight (percent)
 MIX = {"person": 35, "role": 10, "unknown": 15, "free": 12, "disposable": 5, "catch_all": 8,
        "external": 12, "typo": 3}
+
+
+def ocm_typo(email: str) -> str:
+    """``ada@acme.com`` -> ``ada@acme.ocm``: what FullContact auto-corrects back."""
+    head, _, _tld = email.rpartition(".")
+    return f"{head}.{TLD_TYPO}"
+
+
+def typo_emails(world: Population, n: int) -> list[str]:
+    """``n`` world employees' ``.com`` addresses with the ``.ocm`` slip, in world order."""
+    coms = [p["email"] for p in world.people() if p["email"].endswith(".com")]
+    return [ocm_typo(e) for e in coms[:n]]
+
+
+def spamtrap_emails(world: Population, n: int, seed: int = 0) -> list[str]:
+    """``n`` distinct addresses the world's ground truth calls spamtraps."""
+    out: list[str] = []
+    i = 0
+    while len(out) < n:
+        email = f"trap{seed}-{i}@mailbox-{i % 23}.net"
+        if world.verdict(email).spamtrap:
+            out.append(email)
+        i += 1
+    return out
 
 
 def sample_emails(world: Population, n: int, seed: int = 0) -> list[str]:
@@ -69,8 +97,11 @@ def sample_emails(world: Population, n: int, seed: int = 0) -> list[str]:
             addr = f"{first}{num % 100}@{rng.choice(catch_all)}"
         elif kind == "external":
             addr = f"user{num}@{rng.choice(EXTERNAL_WORDS)}-{num % 97}.com"
-        else:
+        else:  # half are real .com employees with a mistyped TLD (no extra draw)
             addr = f"{first}.{last}@{rng.choice(TYPO_DOMAINS)}"
+            person = people[num % len(people)]
+            if num % 2 == 0 and person.endswith(".com"):
+                addr = ocm_typo(person)
         if addr not in seen:
             seen.add(addr)
             out.append(addr)

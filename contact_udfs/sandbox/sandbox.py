@@ -16,6 +16,7 @@ from .dropcontact import DropcontactAPI
 from .faults import ENDPOINTS, PROVIDERS, Fault
 from .fullcontact import FullContactAPI
 from .messages import VendorAPI
+from .readings import Readings
 from .server import App, SandboxHTTPServer
 from .state import State
 from .world import World, get_world
@@ -221,6 +222,26 @@ class Sandbox:
         """A fixed window of ``limit`` requests per ``window_s``; ``limit=None`` removes it."""
         self.state.set_rate(_check_provider(provider),
                             None if limit is None else (limit, window_s))
+
+    def set_readings(self, **readings: Any) -> None:
+        """Choose how the vendors answer where their documents are silent.
+
+        ``fullcontact_403`` ("worded" | "bare"), ``spamtraps`` (False | True),
+        ``coldlead_finder_miss`` ("null" | "404"), ``coldlead_bad_syntax``
+        ("422" | "billed"); see :mod:`contact_udfs.sandbox.readings`.
+        """
+        with self.state.lock:
+            self.state.readings = self.state.readings.with_(**readings)
+
+    def reset_readings(self) -> None:
+        """Back to the default reading of every silent place."""
+        with self.state.lock:
+            self.state.readings = Readings()
+
+    @property
+    def readings(self) -> dict[str, Any]:
+        with self.state.lock:
+            return self.state.readings.as_dict()
 
     def __repr__(self) -> str:
         where = self.url if self.running else "stopped"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .faults import PROVIDERS, FaultPlan, PlannedFault
+from .readings import Readings
 
 DEFAULT_BALANCE = 10_000
 
@@ -85,6 +86,8 @@ class State:
         for provider, rate in (rates or {}).items():
             self.set_rate(provider, rate)
         self.faults = FaultPlan()
+        #: readings of what seeds 003/004 leave unsaid (see :mod:`.readings`)
+        self.readings = Readings()
         self.jobs: dict[str, Job] = {}
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self._deliveries: list[dict[str, Any]] = []

@@ -30,7 +30,7 @@ from .emailaddr import (
     split_email,
     valid_syntax,
 )
-from .samples import sample_emails
+from .samples import sample_emails, spamtrap_emails, typo_emails
 
 PEOPLE_PER_COMPANY = 8
 N_COMPANIES = 60
@@ -132,6 +132,9 @@ class Verdict:
     domain_kind: str = "pro"
     local_kind: str = "nominative"
     fullcontact_failed: bool = False
+    #: a spamtrap (FullContact ``attributes.risky``): it accepts mail, so only a vendor
+    #: that keeps trap lists can tell; reported only with the ``spamtraps`` reading on
+    spamtrap: bool = False
     person: Person | None = field(default=None, compare=False)
     company: Company | None = field(default=None, compare=False)
 
@@ -302,6 +305,14 @@ class World:
         """The ground truth every vendor answers from (stable for any input string)."""
         return _verdict(self, normalize_email(email))
 
+    def spamtraps(self, n: int, seed: int = 0) -> list[str]:
+        """``n`` distinct spamtrap addresses (deliverable, but ``attributes.risky``)."""
+        return spamtrap_emails(self, n, seed)
+
+    def typo_emails(self, n: int) -> list[str]:
+        """``n`` employees' addresses typed ``.ocm`` for ``.com`` (seed 003's example)."""
+        return typo_emails(self, n)
+
     def sample_emails(self, n: int, seed: int = 0) -> list[str]:
         """``n`` distinct realistic addresses mixing every kind of verdict."""
         return sample_emails(self, n, seed)
@@ -323,7 +334,7 @@ def _verdict(world: World, email: str) -> Verdict:
     if domain in FREE_DOMAINS:
         if unit(seed, "free", email) < 0.75:
             return Verdict(**base, status="deliverable", reason="accepted_email", free=True,
-                           domain_kind="perso")
+                           domain_kind="perso", spamtrap=_trap(seed, email))
         return Verdict(**base, status="undeliverable", reason="rejected_email", free=True,
                        domain_kind="perso", local_kind="invalid")
     company = world.company_by_domain(domain)
@@ -365,9 +376,18 @@ def _external_verdict(seed: int, base: dict[str, Any], role: bool) -> Verdict:
                        local_kind="generic" if role else "non_confirm", fullcontact_failed=failed)
     if unit(seed, "mbox", email) < 0.75:
         return Verdict(**base, status="deliverable", reason="accepted_email",
-                       local_kind="generic" if role else "nominative", fullcontact_failed=failed)
+                       local_kind="generic" if role else "nominative", fullcontact_failed=failed,
+                       spamtrap=_trap(seed, email))
     return Verdict(**base, status="undeliverable", reason="rejected_email", local_kind="invalid",
                    fullcontact_failed=failed)
+
+
+def _trap(seed: int, email: str) -> bool:
+    """About one deliverable free-mail or unknown-domain address in twelve is a trap.
+
+    Never a world employee's address: traps are abandoned or planted mailboxes.
+    """
+    return unit(seed, "spamtrap", email) < 0.08
 
 
 @lru_cache(maxsize=8)

@@ -1,4 +1,4 @@
-"""FullContact: attribute table, single vs batch, keys as sent, corrections, vanished jobs."""
+"""FullContact: rule table, single vs batch, keys as sent, corrections, vanished jobs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ import pytest
 from contact_udfs.exceptions import AuthenticationError, QuotaExceededError, RateLimitError
 from contact_udfs.models import Operation, Status
 from contact_udfs.providers.base import JobRef, Task
-from contact_udfs.providers.fullcontact import _forbidden, verification_fields
+from contact_udfs.providers.fullcontact import (
+    FALLBACK,
+    RULES,
+    Rule,
+    _forbidden,
+    _resend_forbidden,
+    verdict,
+    verification_fields,
+)
 from contact_udfs.sandbox import get_world
 from contact_udfs.sandbox.emailaddr import correct_email
 
@@ -33,6 +41,12 @@ def _entry(**attrs: Any) -> dict[str, Any]:
     ({"deliverable": False, "sendSafely": False}, Status.UNDELIVERABLE, "rejected_email", {}),
     ({"sendSafely": False}, Status.RISKY, "send_unsafe", {}),
     ({"deliverable": None}, Status.UNKNOWN, "no_verdict", {}),
+    ({"deliverable": None, "sendSafely": False}, Status.UNKNOWN, "no_verdict", {}),
+    # seed 003 precedence: a bounce is a bounce, whatever the other flags say
+    ({"deliverable": False, "disposable": True}, Status.UNDELIVERABLE, "rejected_email", {}),
+    ({"deliverable": False, "catchall": True}, Status.UNDELIVERABLE, "rejected_email", {}),
+    ({"deliverable": False, "risky": True}, Status.UNDELIVERABLE, "rejected_email", {}),
+    ({"risky": True, "catchall": True}, Status.RISKY, "spamtrap", {}),
 ])
 def test_attribute_table(attrs: dict[str, Any], status: Status, reason: str,
                          flags: dict[str, Any]) -> None:
@@ -42,10 +56,34 @@ def test_attribute_table(attrs: dict[str, Any], status: Status, reason: str,
         assert fields[name] == value
 
 
-def test_correction_keeps_the_email_as_sent_and_suggests_the_fix() -> None:
-    entry = {**_entry(), "address": "matt@fullcontact.com", "corrected": True}
+@pytest.mark.parametrize("attrs, status", [
+    ({}, Status.RISKY),
+    ({"catchall": True}, Status.RISKY),
+    ({"deliverable": False}, Status.UNDELIVERABLE),
+])
+def test_a_correction_is_never_deliverable_as_typed(attrs: dict[str, Any],
+                                                    status: Status) -> None:
+    entry = {**_entry(**attrs), "address": "matt@fullcontact.com", "corrected": True}
     fields = verification_fields(entry, "matt@fullcontact.ocm")
-    assert fields["address"] == fields["suggestion"] == "matt@fullcontact.com"
+    assert fields["status"] is status
+    assert fields["reason"] == ("corrected" if status is Status.RISKY else "rejected_email")
+    assert fields["address"] == "matt@fullcontact.ocm"
+    assert fields["suggestion"] == "matt@fullcontact.com"
+
+
+def test_corrected_flag_without_a_change_is_no_correction() -> None:
+    entry = {**_entry(), "address": "Ada@Acme.com", "corrected": True}
+    fields = verification_fields(entry, "ada@acme.com")
+    assert (fields["status"], fields["suggestion"]) == (Status.DELIVERABLE, None)
+
+
+def test_rules_are_data_and_ordered() -> None:
+    assert all(isinstance(r, Rule) for r in RULES)
+    reasons = [r.reason for r in RULES]
+    assert reasons.index("rejected_email") < min(
+        reasons.index(x) for x in ("disposable", "spamtrap", "accept_all", "corrected"))
+    assert verdict({"deliverable": True}) == (Status.DELIVERABLE, "accepted_email")
+    assert verdict({}) == FALLBACK
 
 
 def test_no_company_link_means_free_mail() -> None:
@@ -54,17 +92,19 @@ def test_no_company_link_means_free_mail() -> None:
     assert verification_fields(entry, "ada@gmail.com")["free"] is True
 
 
-@pytest.mark.parametrize("message, cls", [
-    ("API Key is missing or invalid.", AuthenticationError),
-    ("No API key supplied", AuthenticationError),
+@pytest.mark.parametrize("message, cls, resent", [
+    ("API Key is missing or invalid.", AuthenticationError, False),
+    ("No API key supplied", AuthenticationError, False),
     ("Usage quota for the provided API Key has been exceeded (no credits left).",
-     QuotaExceededError),
+     QuotaExceededError, False),
     ("Rate limit for the provided API Key has been exceeded. Please try again later.",
-     RateLimitError),
-    ("", QuotaExceededError),
+     RateLimitError, True),
+    ("", AuthenticationError, True),  # says nothing: re-sent, and never "out of credits"
+    ("Forbidden", AuthenticationError, True),
 ])
-def test_403_is_told_apart_by_its_message(message: str, cls: type) -> None:
+def test_403_is_told_apart_by_its_message(message: str, cls: type, resent: bool) -> None:
     assert _forbidden(message) is cls
+    assert _resend_forbidden(message) is resent
 
 
 def test_single_email_is_one_synchronous_get(make, sandbox) -> None:
@@ -73,8 +113,9 @@ def test_single_email_is_one_synchronous_get(make, sandbox) -> None:
     sub = fc.submit(Operation.VERIFY, [Task(key, {"email": key})])
     assert sub.job is None
     answer = sub.answers[key]
-    assert answer.email == key
-    assert answer.address == answer.suggestion == "ada.lovelace@gmail.com"
+    assert answer.email == answer.address == key
+    assert answer.suggestion == "ada.lovelace@gmail.com"
+    assert answer.status in (Status.RISKY, Status.UNDELIVERABLE)  # never deliverable
     assert sandbox.requests("fullcontact.single") == 1
     assert sandbox.credits_spent("fullcontact") == 1
 
@@ -89,18 +130,21 @@ def test_batch_answers_are_keyed_as_sent(make, sandbox) -> None:
     answers = fc.poll(job)
     assert set(answers) == set(emails)
     for email in emails:
-        corrected, _ = correct_email(email)  # FullContact judges the auto-corrected address
-        verdict, answer = world.verdict(corrected), answers[email]
+        corrected, was_typo = correct_email(email)  # FullContact judges the corrected address
+        truth, answer = world.verdict(corrected), answers[email]
         assert answer.email == email and answer.provider == "fullcontact"
-        if verdict.fullcontact_failed:
+        if truth.fullcontact_failed:
             assert (answer.reason, answer.retryable) == ("failed_email", True)
-        elif verdict.status == "unknown":
+        elif truth.status == "unknown":
             assert (answer.reason, answer.retryable) == ("unknown_email", True)
-        elif verdict.accept_all:
+        elif was_typo:
+            assert answer.status in (Status.RISKY, Status.UNDELIVERABLE)
+            assert answer.suggestion == corrected
+        elif truth.accept_all:
             assert (answer.status, answer.catch_all) == (Status.RISKY, True)
-        elif verdict.disposable:
+        elif truth.disposable:
             assert answer.status is Status.RISKY and answer.disposable
-        elif verdict.status == "deliverable":
+        elif truth.status == "deliverable":
             assert answer.status is Status.DELIVERABLE
         else:
             assert answer.status in (Status.UNDELIVERABLE, Status.INVALID)

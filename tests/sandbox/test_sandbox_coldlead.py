@@ -112,3 +112,32 @@ def test_window_reopens(api, sb):
     assert api.cl("GET", "/v1/account").status_code == 429
     time.sleep(0.25)  # let the (tiny) window elapse; not a synchronization sleep
     assert api.cl("GET", "/v1/account").status_code == 200
+
+
+@pytest.mark.parametrize("reading", ["null", "404"])
+def test_finder_miss_reading(api, sb, reading):
+    sb.set_readings(coldlead_finder_miss=reading)
+    miss = next(p for p in sb.world.people() if not p["coldlead_findable"])
+    hit = next(p for p in sb.world.people() if p["coldlead_findable"])
+    r = api.cl_finder(miss["full_name"], miss["domain"])
+    if reading == "null":
+        assert r.status_code == 200 and r.json()["data"]["email"] is None
+    else:
+        assert r.status_code == 404 and r.json()["message"]
+    found = api.cl_finder(hit["full_name"], hit["domain"])
+    assert found.status_code == 200 and found.json()["data"]["email"] == hit["email"]
+    assert sb.credits_spent("coldlead") == (2 if reading == "null" else 1)
+
+
+@pytest.mark.parametrize("reading", ["422", "billed"])
+def test_bad_syntax_reading(api, sb, reading):
+    sb.set_readings(coldlead_bad_syntax=reading)
+    r = api.cl_verify("no-at-sign")
+    if reading == "422":
+        assert r.status_code == 422 and "email" in r.json()["errors"]
+        assert sb.credits_spent("coldlead") == 0
+    else:
+        data = r.json()["data"]
+        assert r.status_code == 200
+        assert (data["status"], data["reason"]) == ("undeliverable", "invalid_email")
+        assert sb.credits_spent("coldlead") == 1

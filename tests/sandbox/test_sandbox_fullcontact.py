@@ -123,3 +123,52 @@ def test_rate_limit_is_403_not_429(api, sb):
     assert sb.count_429("fullcontact") == 0
     assert sb.stats()["rate_limited"]["fullcontact"] == 1
     assert sb.credits_spent("fullcontact") == 1
+
+
+def test_the_world_has_tld_typos_of_real_addresses(api, sb):
+    typos = sb.world.typo_emails(20)
+    assert len(set(typos)) == 20 and all(t.endswith(".ocm") for t in typos)
+    assert any(e.endswith(".ocm") for e in sb.world.sample_emails(300, seed=3))
+    body = api.fc_poll(api.fc_submit(typos).json()["batchId"])  # first poll: not ready
+    response = api.fc_poll(body.json()["batchId"]).json()["response"]
+    corrected = [response["emails"][t] for t in typos if t in response["emails"]]
+    assert corrected and all(e["corrected"] and e["address"].endswith(".com") for e in corrected)
+    # attributes describe the corrected address: most of them are deliverable
+    assert sum(e["attributes"]["deliverable"] for e in corrected) >= len(corrected) // 2
+    assert all(sb.world.verdict(t).status == "undeliverable" for t in typos)  # as typed
+    assert sb.credits_spent("fullcontact") == 20
+
+
+@pytest.mark.parametrize("spamtraps", [False, True])
+def test_spamtraps_reading(api, sb, spamtraps):
+    sb.set_readings(spamtraps=spamtraps)
+    traps = sb.world.spamtraps(3)
+    assert any(sb.world.verdict(e).spamtrap for e in sb.world.sample_emails(300, seed=3))
+    for trap in traps:
+        entry = api.fc_single(trap).json()["emails"][trap]
+        assert entry["attributes"]["risky"] is spamtraps
+        assert entry["attributes"]["deliverable"] is True  # a trap accepts mail
+        assert entry["sendSafely"] is not spamtraps
+    assert sb.credits_spent("fullcontact") == 3
+
+
+@pytest.mark.parametrize("reading", ["worded", "bare"])
+def test_403_reading_for_a_bad_key_and_a_rate_limit(api, sb, reading):
+    sb.set_readings(fullcontact_403=reading)
+    sb.set_rate("fullcontact", 1, 60.0)
+    bad_key = api.fc_single("contact@acme-robotics.com", key="wrong")
+    assert api.fc_single("contact@acme-robotics.com").status_code == 200
+    limited = api.fc_single("contact@acme-robotics.com")
+    for r in (bad_key, limited):
+        assert r.status_code == 403 and r.json()["status"] == 403
+        assert ("message" in r.json()) is (reading == "worded")
+    if reading == "worded":
+        assert "rate limit" in limited.json()["message"].lower()
+    assert sb.credits_spent("fullcontact") == 1
+
+
+def test_unknown_reading_is_refused(sb):
+    with pytest.raises(ValueError, match="fullcontact_403"):
+        sb.set_readings(fullcontact_403="silent")
+    with pytest.raises(ValueError, match="unknown reading"):
+        sb.set_readings(nothing=True)

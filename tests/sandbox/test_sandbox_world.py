@@ -7,6 +7,7 @@ from collections import Counter
 import requests
 
 from contact_udfs.sandbox import Sandbox, World
+from contact_udfs.sandbox.emailaddr import correct_email
 
 STATUS_BY_QUAL = {"nominative": {"deliverable"}, "generic": {"deliverable", "risky", "unknown"},
                   "non_confirm": {"risky", "unknown"}, "random": {"risky"},
@@ -68,7 +69,8 @@ def test_seeds_change_the_world():
 
 
 def test_vendors_agree_with_the_ground_truth(api, sb):
-    emails = [e for e in sb.world.sample_emails(40, seed=9) if "gmial" not in e]
+    # FullContact judges an auto-corrected typo on the corrected address: left out here
+    emails = [e for e in sb.world.sample_emails(40, seed=9) if not correct_email(e)[1]]
     fc = api.fc_submit(emails).json()["batchId"]
     dc = api.dc_submit([{"email": e} for e in emails], language="en").json()["request_id"]
     dc_data = api.dc_wait(dc)["data"]

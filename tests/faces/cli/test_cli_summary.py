@@ -13,16 +13,6 @@ from contact_udfs.sandbox import Sandbox
 from contact_udfs.sandbox.world import get_world
 
 
-@pytest.fixture
-def sandbox_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    with Sandbox(seed=0, job_polls_before_ready=1, coldlead_rate=None) as sb:
-        for name, value in sb.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("CONTACT_UDFS_CACHE", str(tmp_path / "c.sqlite"))
-        monkeypatch.setenv("CONTACT_UDFS_POLL_INTERVAL", "0")
-        yield sb
-
-
 def summary_of(err: str) -> dict[str, str]:
     """The three summary lines of stderr, by their label."""
     return dict(

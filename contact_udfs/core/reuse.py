@@ -30,12 +30,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from ..identity import company_alias, domain_from
-from ..models import Answer, Operation
+from ..identity import company_alias, domain_from, normalize_email
+from ..models import Answer, Operation, Verification, answer_from_dict
 from ..providers.base import Provider
 from ..store.base import Store
+from .items import emails_in
 
-__all__ = ["ALIAS_FIELDS", "RULES", "Reuse", "Rereads", "learned_aliases", "reused_answers"]
+__all__ = [
+    "ALIAS_FIELDS",
+    "RULES",
+    "Rereads",
+    "Reuse",
+    "address_keys",
+    "learned_aliases",
+    "reused_answers",
+]
 
 F, V, E = Operation.FIND, Operation.VERIFY, Operation.ENRICH
 
@@ -101,7 +110,7 @@ def reused_answers(
             found = store.get_mentioning(provider.name, rule.source.value, todo)
         for key in todo:
             for data in found.get(key, {}).values():
-                answer = _reread(provider, operation, key, data)
+                answer = _reread(provider, operation, key, data, by_address=rule.by == "address")
                 if answer is not None and not (retry_unknown and answer.retryable):
                     out[key] = answer
                     break
@@ -110,16 +119,44 @@ def reused_answers(
 
 
 def _reread(
-    provider: Rereads, operation: Operation, key: str, data: Mapping[str, Any]
-) -> Answer | None:
+    provider: Rereads, operation: Operation, key: str, data: Mapping[str, Any], *,
+    by_address: bool,
+) -> Answer | None:  # fmt: skip
     raw = data.get("raw")
     if data.get("retryable") or not isinstance(raw, Mapping) or not raw:
         return None
-    answer = provider.reread(operation, key, raw)
+    # the vendor object spells the address its own way (``bücher.de``); the key is ASCII
+    asked = _spelling(data, key) if by_address else key
+    answer = provider.reread(operation, asked, raw)
     if answer is None or answer.reason == "not_returned":
         return None
+    if isinstance(answer, Verification):  # as a fresh verify of the key would read
+        answer = answer.replace(email=key, address=key)
     # the purchase's time, not now: the answer is as old as what it was read from
     return answer.replace(from_cache=True, checked_at=data.get("checked_at"))
+
+
+def _spelling(data: Mapping[str, Any], key: str) -> str:
+    """The address as the stored answer lists it, for the address whose cache key is ``key``."""
+    try:
+        listed = emails_in(answer_from_dict(dict(data)))
+    except (ValueError, TypeError):
+        return key
+    return next((a for a in sorted(listed) if a == key or normalize_email(a).key == key), key)
+
+
+def address_keys(addresses: set[str]) -> set[str]:
+    """``addresses`` plus their cache keys (``bücher.de`` -> ``xn--bcher-kva.de``).
+
+    Answers are indexed under both, so a verify - whose key is the ASCII form - finds
+    the find or enrichment that listed the address in the vendor's spelling.
+    """
+    out = set(addresses)
+    for address in addresses:
+        key = normalize_email(address).key
+        if key:
+            out.add(key)
+    return out
 
 
 def learned_aliases(provider: str, answers: Mapping[str, Answer]) -> dict[str, dict[str, str]]:

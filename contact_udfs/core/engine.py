@@ -42,7 +42,7 @@ from .items import Item, normalize_item
 from .jobs import JobPoller, save_answers
 from .people import resolve_companies
 from .reports import Estimate, ProviderEstimate, Run, RunReport
-from .reuse import learned_aliases, reused_answers
+from .reuse import reused_answers
 from .runstate import Progress, RunState, assemble
 
 __all__ = ["Engine", "Progress"]
@@ -350,9 +350,6 @@ class Engine:
         save_answers(
             self.store, self.settings, provider.name, state.operation, answers, owner=state.owner
         )
-        aliases = learned_aliases(provider.name, answers)
-        if aliases:  # what the answer says of its company makes the next spelling free
-            self.store.add_aliases(provider.name, state.operation.value, aliases)
         answers = {k: a for k, a in answers.items() if k in state.payloads}
         for key, answer in answers.items():
             state.add(key, answer)

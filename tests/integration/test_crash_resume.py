@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from redis_server import fresh_db, redis_url  # noqa: F401  (the Redis case's server)
 
 from contact_udfs import Client, Status
 from contact_udfs.config import load_settings
@@ -177,12 +178,21 @@ def test_excel_recalculation_after_a_crash_shows_the_answers(sandbox, user_env, 
     assert sandbox.requests("dropcontact.submit") == submits
 
 
-def test_a_journaled_job_held_by_another_machine_is_polled_not_awaited(sandbox, client_for):
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def cache_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    if request.param == "sqlite":
+        return {}
+    return {"CONTACT_UDFS_CACHE": fresh_db(request.getfixturevalue("redis_url"))}
+
+
+def test_a_journaled_job_held_by_another_machine_is_polled_not_awaited(
+    sandbox, client_for, cache_env
+):
     """A live-looking owner elsewhere (another host: its pid means nothing here) holds the
     claims; its job is journaled, so the rerun polls it at once instead of waiting."""
     emails = sandbox.world.sample_emails(30, seed=24)
     sandbox.set_job_polls_before_ready(10**9)
-    first = client_for("dropcontact")
+    first = client_for("dropcontact", **cache_env)
     run = first.run("verify", emails, poll_timeout=0)  # partial results; the rest journaled
     keys = [e.strip().lower() for e, r in zip(emails, run.results) if r.reason == "pending"]
     assert keys and run.report.pending == len(keys)
@@ -191,7 +201,7 @@ def test_a_journaled_job_held_by_another_machine_is_polled_not_awaited(sandbox, 
     spent, submits = sandbox.credits_spent("dropcontact"), sandbox.requests("dropcontact.submit")
 
     sandbox.set_job_polls_before_ready(0)
-    run = client_for("dropcontact").run("verify", emails)
+    run = client_for("dropcontact", **cache_env).run("verify", emails)
     assert run.report.claim_waits == 0 and run.report.pending == 0
     assert sandbox.credits_spent("dropcontact") == spent
     assert sandbox.requests("dropcontact.submit") == submits

@@ -215,8 +215,8 @@ class Engine:
             # a process of this host that is gone keeps nobody waiting
             taken = take_over_dead(self.store, provider.name, op.value, claim.elsewhere,
                                    owner=state.owner, ttl=ttl)  # fmt: skip
-            mine = claim.mine + taken
-            todo = [k for k in claim.elsewhere if k not in set(taken)]
+            mine, handed = claim.mine + taken, set(taken)
+            todo = [k for k in claim.elsewhere if k not in handed]
             if mine:
                 self._answer_claimed(state, provider, mine, poll_timeout)
             if todo and not journal_checked:

@@ -89,3 +89,39 @@ def test_the_heartbeat_renews_held_claims_until_it_stops() -> None:
     assert store.calls[0] == (["a", "b"], 0.3) and store.calls[-1] == (["b"], 0.3)
     assert beat._thread is not None and not beat._thread.is_alive()
     assert len(store.calls) == stopped
+
+
+def test_a_silent_machine_keeps_nobody_waiting_longer_than_one_claim_ttl(tmp_path: Path) -> None:
+    """Claims of another host are never judged: they stop counting once their owner's
+    heartbeat stops renewing them - one ``claim_ttl`` (the default), on the store's clock."""
+    from fakes import FakeProvider
+
+    from contact_udfs.config import DEFAULT_CLAIM_TTL, load_settings
+    from contact_udfs.core.engine import Engine
+    from contact_udfs.models import Operation
+
+    class Clock:
+        now = 1_700_000_000.0
+
+        def __call__(self) -> float:
+            return self.now
+
+        def sleep(self, seconds: float) -> None:
+            self.now += seconds
+
+    clock = Clock()
+    (tmp_path / "empty.toml").write_text("")
+    settings = load_settings(environ={"CONTACT_UDFS_CACHE": str(tmp_path / "c.sqlite")},
+                             config_file=tmp_path / "empty.toml")  # fmt: skip
+    assert settings.claim_ttl == DEFAULT_CLAIM_TTL == 15.0
+    store = SQLiteStore(settings.cache, clock=clock)
+    keys = ["a@x.com", "b@x.com"]
+    store.claim("fake", "verify", keys, owner="far-host:77:1:beat", ttl=settings.claim_ttl)
+    fake = FakeProvider()
+    engine = Engine([fake], store, settings, sleep=clock.sleep, clock=clock)
+    run = engine.run(Operation.VERIFY, keys)
+    assert sorted(fake.charges.elements()) == keys, "asked once the silent claims lapsed"
+    assert run.report.claim_waits > 0 and run.report.pending == 0
+    waited = clock.now - 1_700_000_000.0
+    assert settings.claim_ttl <= waited < settings.claim_ttl + 2 * 1.0  # one TTL, one wait step
+    store.close()

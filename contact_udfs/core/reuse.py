@@ -26,11 +26,11 @@ learns ``company name -> domain`` aliases (see :mod:`contact_udfs.identity.peopl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from ..identity import company_alias, domain_from, normalize_email
+from ..identity import company_alias, company_of_key, domain_from, normalize_email, with_domain
 from ..models import Answer, Operation, Verification, answer_from_dict
 from ..providers.base import Provider
 from ..store.base import Store
@@ -42,6 +42,7 @@ __all__ = [
     "Rereads",
     "Reuse",
     "address_keys",
+    "learn_identities",
     "learned_aliases",
     "reused_answers",
 ]
@@ -171,3 +172,34 @@ def learned_aliases(provider: str, answers: Mapping[str, Answer]) -> dict[str, d
         if alias and domain:
             out[key] = {alias: domain}
     return out
+
+
+def learn_identities(
+    store: Store, provider: str, operation: Operation, answers: Mapping[str, Answer],
+    rows: Mapping[str, dict[str, Any]], emails: Mapping[str, Collection[str]], *,
+    ttl: float | None,
+) -> None:  # fmt: skip
+    """Keep what saved answers teach of their company, so the next spelling is free.
+
+    * the ``company name -> domain`` aliases (a row naming the company is then
+      re-keyed to the domain, :mod:`contact_udfs.core.people`);
+    * an answer bought by company name is also filed under the person's domain key,
+      so the same person asked later by domain (or website) reads it. An answer
+      already stored under that key - bought by domain - is left as it is.
+    """
+    aliases = learned_aliases(provider, answers)
+    if not aliases:
+        return
+    by_domain = {
+        with_domain(key, domain): key
+        for key, pairs in aliases.items() if company_of_key(key) is not None
+        for domain in pairs.values()
+    }  # fmt: skip
+    if by_domain:
+        known = store.get_many(provider, operation.value, list(by_domain))
+        by_domain = {k: src for k, src in by_domain.items() if k not in known}
+    if by_domain:
+        store.put_many(provider, operation.value, {k: rows[s] for k, s in by_domain.items()},
+                       ttl=ttl, emails={k: emails.get(s, ()) for k, s in by_domain.items()})
+        aliases.update({k: aliases[s] for k, s in by_domain.items()})  # forget erases both
+    store.add_aliases(provider, operation.value, aliases)

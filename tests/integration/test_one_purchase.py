@@ -147,3 +147,35 @@ def test_forget_erases_the_aliases_an_answer_taught(
     assert alias == {person["company"].lower(): person["domain"]}
     assert client.forget(found[0].email) >= 1
     assert client.store.aliases([person["company"].lower()]) == {}
+
+
+def test_bought_by_company_name_then_asked_by_domain_costs_nothing(
+    sandbox: Sandbox, client_for: Callable[..., Client], cache_env: dict[str, str]
+) -> None:
+    crowd = [p for p in people(sandbox) if p["domain"] == "garcia-logistica.es"]
+    client = client_for("dropcontact", **cache_env)
+    by_name = client.find_emails(
+        [{"first_name": p["first_name"], "last_name": p["last_name"], "company": p["company"]}
+         for p in crowd]
+    )  # fmt: skip
+    spent = sandbox.credits_spent("dropcontact")
+    assert spent == len(crowd) and any(f.email for f in by_name)
+    by_site = client.run("find", [
+        {"first_name": p["first_name"], "last_name": p["last_name"],
+         "website": f"http://{p['domain']}"} for p in crowd
+    ])  # fmt: skip
+    assert by_site.report.credits == {} and by_site.report.from_cache == len(crowd)
+    assert [f.email for f in by_site.results] == [f.email for f in by_name]
+    enriched = client.run("enrich", [
+        {"first_name": p["first_name"], "last_name": p["last_name"], "website": p["domain"]}
+        for p in crowd
+    ])  # fmt: skip
+    assert enriched.report.credits == {} and enriched.report.reused == len(crowd)
+    assert sandbox.credits_spent("dropcontact") == spent
+    # forgetting the person erases the purchase under both keys
+    email = next(f.email for f in by_name if f.email)
+    gone = next(p for p, f in zip(crowd, by_name, strict=True) if f.email == email)
+    assert client.forget(email) == 2
+    again = client.run("find", [{"first_name": gone["first_name"],
+                                 "last_name": gone["last_name"], "domain": gone["domain"]}])
+    assert again.report.credits == {"dropcontact": 1}

@@ -87,7 +87,8 @@ WEBHOOK_OPTIONS = {"dropcontact": "callback_url", "fullcontact": "webhook_url"}
 DEFAULT_TTL_DAYS = 30.0  # how long Dropcontact keeps results
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_POLL_TIMEOUT = 600.0
-DEFAULT_CLAIM_TTL = 120.0
+#: seconds a claim lives between two heartbeats of its owner (renewed every third of it)
+DEFAULT_CLAIM_TTL = 15.0
 DEFAULT_HTTP_TIMEOUT = (5.0, 60.0)
 #: credits one ``contact-udfs mcp`` tool call may spend: an agent loop cannot drain an account
 DEFAULT_MCP_BUDGET = 100.0

@@ -6,22 +6,23 @@ answers in input order. The engine knows nothing provider-specific; the
 credit promise (DESIGN §5) lives here and only here:
 
 * an answer in the store is never asked again (unless the caller says
-  ``retry_unknown=True`` for answers marked retryable);
-* a key is sent only by the run that claimed it; the others wait for it;
+  ``retry_unknown=True`` for answers marked retryable) - nor is one that a
+  purchase for another operation already holds (:mod:`.reuse`), nor a person
+  named by a company whose domain a paid answer taught (:mod:`.people`);
+* a key is sent only by the run that claimed it; the others wait for it, except
+  that a dead owner's claims are taken over and a journaled job is polled by
+  whoever needs it (:mod:`.claims`);
 * a job id is journaled before it is polled, and a later run resumes it;
 * paid answers are saved before any error is raised.
+
+The run's bookkeeping and the final answer per row are :mod:`.runstate`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Settings
@@ -33,57 +34,23 @@ from ..exceptions import (
     QuotaExceededError,
 )
 from ..identity.patterns import pattern_of
-from ..models import (
-    RESULT_TYPES,
-    Answer,
-    Operation,
-    Verification,
-    best_answer,
-)
+from ..models import RESULT_TYPES, Answer, Operation, Verification
 from ..providers.base import Provider, Task
 from ..store.base import Store
-from .items import Item, invalid_answer, normalize_item
+from .claims import Heartbeat, new_owner, take_over_dead
+from .items import Item, normalize_item
 from .jobs import JobPoller, save_answers
+from .people import resolve_companies
 from .reports import Estimate, ProviderEstimate, Run, RunReport
+from .reuse import reused_answers
+from .runstate import Progress, RunState, assemble
 
 __all__ = ["Engine", "Progress"]
 
 log = logging.getLogger(__name__)
 
-#: called as ``progress(done, total)`` in distinct items
-Progress = Callable[[int, int], None]
-
 #: how long to wait between store checks for a contact another run is asking
 WAIT_START, WAIT_CAP = 0.05, 1.0
-
-
-@dataclass
-class _State:
-    """Everything one run accumulates; lives only for that run."""
-
-    operation: Operation
-    owner: str
-    payloads: dict[str, dict[str, Any]]
-    report: RunReport
-    retry_unknown: bool
-    budget: float | None
-    progress: Progress | None
-    #: key -> answers gathered along the waterfall
-    answers: dict[str, list[Answer]] = field(default_factory=dict)
-    pending: set[str] = field(default_factory=set)
-    #: keys a provider answered during this run (not from the store)
-    fresh: set[str] = field(default_factory=set)
-    spent: int = 0
-    done: int = 0
-
-    def tick(self, n: int) -> None:
-        if n and self.progress is not None:
-            self.done += n
-            self.progress(min(self.done, len(self.payloads)), len(self.payloads))
-
-
-def _new_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
 
 
 class Engine:
@@ -120,7 +87,7 @@ class Engine:
         poll_timeout: float | None = None,
     ) -> Run[Answer]:
         """Answer every item; one answer per item, in input order."""
-        rows = [normalize_item(operation, value) for value in items]
+        rows = self._rows(operation, items)
         report = RunReport(operation=operation.value, rows=len(rows))
         payloads: dict[str, dict[str, Any]] = {}
         for item in rows:
@@ -129,8 +96,8 @@ class Engine:
             elif item.key not in payloads:
                 payloads[item.key] = item.payload
         report.distinct = len(payloads)
-        state = _State(
-            operation=operation, owner=_new_owner(), payloads=payloads, report=report,
+        state = RunState(
+            operation=operation, owner=new_owner(), payloads=payloads, report=report,
             retry_unknown=retry_unknown,
             budget=self.settings.budget if budget is None else budget, progress=progress,
         )  # fmt: skip
@@ -151,14 +118,17 @@ class Engine:
             if not remaining:
                 break
             self._step(state, provider, remaining, poll_timeout)
-            remaining = [k for k in remaining if not self._settled(state, k)]
-        return Run(self._assemble(state, rows), report)
+            remaining = [k for k in remaining if not state.settled(k)]
+        return Run(assemble(state, rows), report)
 
     def estimate(
         self, operation: Operation, items: Iterable[object], *, retry_unknown: bool = False
     ) -> Estimate:
-        """Credits per provider a run would spend now; sends nothing."""
-        rows = [normalize_item(operation, value) for value in items]
+        """Credits per provider a run would spend now; sends nothing.
+
+        Answers another operation's purchase holds count as cached, as they are in a run.
+        """
+        rows = self._rows(operation, items)
         payloads: dict[str, dict[str, Any]] = {}
         invalid = 0
         for item in rows:
@@ -173,7 +143,7 @@ class Engine:
             if not remaining:
                 break
             usable = [k for k in remaining if not provider.unsupported(operation, payloads[k])]
-            cached = self._lookup(provider, operation, usable, retry_unknown)
+            cached, _ = self._cached(provider, operation, usable, retry_unknown)
             misses = [k for k in usable if k not in cached]
             cost = provider.cost(operation)
             est.steps.append(
@@ -188,20 +158,26 @@ class Engine:
         return est
 
     # -- one waterfall step -------------------------------------------------
+    def _rows(self, operation: Operation, items: Iterable[object]) -> list[Item]:
+        """Each item validated locally, then re-keyed by the company aliases paid answers taught."""
+        rows = [normalize_item(operation, value) for value in items]
+        return resolve_companies(self.store, operation, rows)
+
     def _step(
-        self, state: _State, provider: Provider, keys: list[str], poll_timeout: float | None
+        self, state: RunState, provider: Provider, keys: list[str], poll_timeout: float | None
     ) -> None:
         op = state.operation
         usable = []
         for key in keys:
             why = provider.unsupported(op, state.payloads[key])
             if why:
-                self._add(state, key, RESULT_TYPES[op](reason=why, provider=provider.name))
+                state.add(key, RESULT_TYPES[op](reason=why, provider=provider.name))
             else:
                 usable.append(key)
-        cached = self._lookup(provider, op, usable, state.retry_unknown)
+        cached, reused = self._cached(provider, op, usable, state.retry_unknown)
         for key, answer in cached.items():
-            self._add(state, key, answer)
+            state.add(key, answer)
+        state.reused.update(reused)
         state.tick(sum(1 for a in cached.values() if a.settled))
         misses = [k for k in usable if k not in cached]
         if not misses:
@@ -218,7 +194,7 @@ class Engine:
         self._claim_and_answer(state, provider, misses, poll_timeout)
 
     def _claim_and_answer(
-        self, state: _State, provider: Provider, keys: list[str], poll_timeout: float | None
+        self, state: RunState, provider: Provider, keys: list[str], poll_timeout: float | None
     ) -> None:
         op, ttl = state.operation, self.settings.claim_ttl
         todo = keys
@@ -227,92 +203,131 @@ class Engine:
             deadline = self._clock() + poll_timeout
         else:
             deadline = self._clock() + ttl + self.settings.poll_timeout
+        journal_checked = False
         while todo:
             claim = self.store.claim(
                 provider.name, op.value, todo, owner=state.owner, ttl=ttl,
                 skip_retryable=state.retry_unknown,
             )  # fmt: skip
             for key, data in claim.cached.items():
-                self._add(state, key, RESULT_TYPES[op].from_dict({**data, "from_cache": True}))
+                state.add(key, RESULT_TYPES[op].from_dict({**data, "from_cache": True}))
             state.tick(len(claim.cached))
-            if claim.mine:
-                self._answer_claimed(state, provider, claim.mine, poll_timeout)
-            todo = claim.elsewhere
+            # a process of this host that is gone keeps nobody waiting
+            taken = take_over_dead(self.store, provider.name, op.value, claim.elsewhere,
+                                   owner=state.owner, ttl=ttl)  # fmt: skip
+            mine, handed = claim.mine + taken, set(taken)
+            todo = [k for k in claim.elsewhere if k not in handed]
+            if mine:
+                self._answer_claimed(state, provider, mine, poll_timeout)
+            if todo and not journal_checked:
+                # polls are free: a job another run submitted is collected here, not awaited
+                journal_checked = True
+                todo = self._collect_journaled(state, provider, todo, poll_timeout)
             if todo:
                 if self._clock() >= deadline:
                     for key in todo:
-                        self._mark_pending(state, provider, key)
+                        state.mark_pending(provider.name, key)
                     return
+                state.report.claim_waits += 1
                 self._sleep(wait)
                 wait = min(wait * 2, WAIT_CAP)
 
-    def _answer_claimed(
-        self, state: _State, provider: Provider, keys: list[str], poll_timeout: float | None
-    ) -> None:
-        """Send what this run claimed; everything paid is saved before any error escapes."""
-        op = state.operation
-        poller = JobPoller(
+    def _poller(self, state: RunState, provider: Provider) -> JobPoller:
+        return JobPoller(
             provider, self.store, self.settings, owner=state.owner,
             save=lambda answers, fresh=True: self._save(state, provider, answers, fresh),
             sleep=self._sleep, clock=self._clock,
         )  # fmt: skip
+
+    def _collect_journaled(
+        self, state: RunState, provider: Provider, keys: list[str], poll_timeout: float | None
+    ) -> list[str]:
+        """Poll the journaled jobs covering ``keys`` without their claims; the keys left over."""
+        poller = self._poller(state, provider)
+        uncovered = poller.resume(state.operation, keys)
+        if not poller.jobs:
+            return keys
+        for key in poller.wait(poll_timeout):
+            if key in state.payloads and not state.answered_by(key, provider.name):
+                state.mark_pending(provider.name, key)
+        return uncovered
+
+    def _answer_claimed(
+        self, state: RunState, provider: Provider, keys: list[str], poll_timeout: float | None
+    ) -> None:
+        """Send what this run claimed; everything paid is saved before any error escapes."""
+        op = state.operation
+        poller = self._poller(state, provider)
+        beat = Heartbeat(self.store, provider.name, op.value, owner=state.owner,
+                         ttl=self.settings.claim_ttl)  # fmt: skip
+        beat.hold(keys)
         try:
-            todo = poller.resume(op, keys)
-            last_extend = self._clock()
-            down: ProviderError | None = None
-            for start in range(0, len(todo), provider.max_batch):
-                chunk = todo[start : start + provider.max_batch]
-                if down is not None:  # the provider is down: don't knock again for each chunk
-                    self._skip(state, provider, chunk, down)
-                    continue
-                tasks = [Task(key, state.payloads[key]) for key in chunk]
-                try:
-                    sub = provider.submit(op, tasks)
-                except ProviderError as exc:
-                    if isinstance(exc, (AuthenticationError, QuotaExceededError)):
-                        raise
-                    # surely not acted on (the provider would have answered retryable otherwise)
-                    down = exc
-                    self._skip(state, provider, chunk, exc)
-                    continue
-                sent = (
-                    len(chunk)
-                    if sub.error is None
-                    else len(sub.answers) + (len(sub.job.keys) if sub.job else 0)
-                )
-                state.report.add(state.report.sent, provider.name, sent)
-                state.report.add(state.report.credits, provider.name, sent * provider.cost(op))
-                state.spent += sent * provider.cost(op)
-                if sub.answers:
-                    self._save(state, provider, sub.answers)
-                if sub.job is not None:
-                    poller.add(sub.job)
-                if sub.error is not None:
-                    if not isinstance(sub.error, ProviderError) or isinstance(
-                        sub.error, (AuthenticationError, QuotaExceededError)
-                    ):
-                        raise sub.error
-                    down = sub.error
-                    answered = set(sub.answers) | set(sub.job.keys if sub.job else ())
-                    self._skip(state, provider, [k for k in chunk if k not in answered], down)
-                # keep the claims of what is still to send alive, without rewriting
-                # every claim after every chunk (that would be quadratic in the run size)
-                if self._clock() - last_extend > self.settings.claim_ttl / 4:
-                    self.store.extend(
-                        provider.name, op.value, todo[start:], owner=state.owner,
-                        ttl=self.settings.claim_ttl,
-                    )  # fmt: skip
-                    last_extend = self._clock()
-            for key in poller.wait(poll_timeout):
-                if key in state.payloads:
-                    self._mark_pending(state, provider, key)
+            with beat:
+                self._send(state, provider, poller, poller.resume(op, keys))
+                for key in poller.wait(poll_timeout):
+                    if key in state.payloads:
+                        state.mark_pending(provider.name, key)
         finally:
             # whatever this run claimed and did not answer goes back to the pool
-            unanswered = [k for k in keys if not self._answered_by(state, k, provider)]
+            unanswered = [k for k in keys if not state.answered_by(k, provider.name)]
             if unanswered:
                 self.store.release(provider.name, op.value, unanswered, owner=state.owner)
 
+    def _send(self, state: RunState, provider: Provider, poller: JobPoller,
+              todo: list[str]) -> None:  # fmt: skip
+        """Submit ``todo`` in the provider's batches; jobs go to ``poller`` (journaled)."""
+        op = state.operation
+        down: ProviderError | None = None
+        for start in range(0, len(todo), provider.max_batch):
+            chunk = todo[start : start + provider.max_batch]
+            if down is not None:  # the provider is down: don't knock again for each chunk
+                self._skip(state, provider, chunk, down)
+                continue
+            tasks = [Task(key, state.payloads[key]) for key in chunk]
+            try:
+                sub = provider.submit(op, tasks)
+            except ProviderError as exc:
+                if isinstance(exc, (AuthenticationError, QuotaExceededError)):
+                    raise
+                # surely not acted on (the provider would have answered retryable otherwise)
+                down = exc
+                self._skip(state, provider, chunk, exc)
+                continue
+            sent = (
+                len(chunk)
+                if sub.error is None
+                else len(sub.answers) + (len(sub.job.keys) if sub.job else 0)
+            )
+            state.report.add(state.report.sent, provider.name, sent)
+            state.report.add(state.report.credits, provider.name, sent * provider.cost(op))
+            state.spent += sent * provider.cost(op)
+            if sub.answers:
+                self._save(state, provider, sub.answers)
+            if sub.job is not None:
+                poller.add(sub.job)
+            if sub.error is not None:
+                if not isinstance(sub.error, ProviderError) or isinstance(
+                    sub.error, (AuthenticationError, QuotaExceededError)
+                ):
+                    raise sub.error
+                down = sub.error
+                answered = set(sub.answers) | set(sub.job.keys if sub.job else ())
+                self._skip(state, provider, [k for k in chunk if k not in answered], down)
+
     # -- helpers ------------------------------------------------------------
+    def _cached(
+        self, provider: Provider, op: Operation, keys: list[str], retry_unknown: bool
+    ) -> tuple[dict[str, Answer], set[str]]:
+        """Stored answers for ``keys``, then those another operation's purchase holds.
+
+        Returns the answers and the keys of the second kind; a cached rerun never
+        reaches the second lookup (everything is found by the first).
+        """
+        found = self._lookup(provider, op, keys, retry_unknown)
+        misses = [k for k in keys if k not in found]
+        reused = reused_answers(self.store, provider, op, misses, retry_unknown) if misses else {}
+        return {**found, **reused}, set(reused)
+
     def _lookup(
         self, provider: Provider, op: Operation, keys: list[str], retry_unknown: bool
     ) -> dict[str, Answer]:
@@ -327,7 +342,7 @@ class Engine:
         return out
 
     def _save(
-        self, state: _State, provider: Provider, answers: dict[str, Answer], fresh: bool = True
+        self, state: RunState, provider: Provider, answers: dict[str, Answer], fresh: bool = True
     ) -> None:
         # every paid answer is stored, even for keys another run asked about (a resumed job)
         if not answers:
@@ -337,7 +352,7 @@ class Engine:
         )
         answers = {k: a for k, a in answers.items() if k in state.payloads}
         for key, answer in answers.items():
-            self._add(state, key, answer)
+            state.add(key, answer)
             state.pending.discard(key)
             state.fresh.add(key)
             if fresh:
@@ -356,31 +371,15 @@ class Engine:
         if pattern:
             self.store.record_pattern(email.rsplit("@", 1)[1].lower(), pattern)
 
-    def _add(self, state: _State, key: str, answer: Answer) -> None:
-        state.answers.setdefault(key, []).append(answer)
-
-    def _settled(self, state: _State, key: str) -> bool:
-        return any(a.settled for a in state.answers.get(key, ()))
-
-    def _answered_by(self, state: _State, key: str, provider: Provider) -> bool:
-        return key not in state.pending and any(
-            a.provider == provider.name for a in state.answers.get(key, ())
-        )
-
-    def _mark_pending(self, state: _State, provider: Provider, key: str) -> None:
-        state.pending.add(key)
-        self._add(
-            state, key,
-            RESULT_TYPES[state.operation](reason="pending", provider=provider.name, retryable=True),
-        )  # fmt: skip
-
-    def _skip(self, state: _State, provider: Provider, keys: list[str], exc: ProviderError) -> None:
+    def _skip(
+        self, state: RunState, provider: Provider, keys: list[str], exc: ProviderError
+    ) -> None:
         """Keys a failing provider did not take: free, left to the next provider."""
         if not keys:
             return
         log.warning("%s; %d items not sent to %s", exc, len(keys), provider.name)
         for key in keys:
-            self._add(state, key, self._unavailable(state.operation, provider, exc))
+            state.add(key, self._unavailable(state.operation, provider, exc))
         self.store.release(provider.name, state.operation.value, keys, owner=state.owner)
 
     @staticmethod
@@ -390,37 +389,3 @@ class Engine:
             reason=reason, provider=provider.name, retryable=True,
             raw={"error": str(exc)},
         )  # fmt: skip
-
-    def _assemble(self, state: _State, rows: list[Item]) -> list[Answer]:
-        state.report.pending = len(state.pending)
-        state.report.from_cache = sum(
-            1 for key, got in state.answers.items()
-            if key not in state.fresh and key not in state.pending
-            and any(a.from_cache for a in got)
-        )  # fmt: skip
-        final: dict[str, Answer] = {}
-        for key in state.payloads:
-            got = state.answers.get(key)
-            if not got:
-                final[key] = RESULT_TYPES[state.operation](reason="no_provider")
-                continue
-            best = best_answer(got)
-            if key in state.pending and not best.settled:
-                best = next(a for a in got if a.reason == "pending")
-            final[key] = best
-        state.report.retryable = sum(
-            1 for k, a in final.items() if a.retryable and k not in state.pending
-        )
-        out: list[Answer] = []
-        for item in rows:
-            if item.key is None:
-                out.append(invalid_answer(state.operation, item))
-                continue
-            answer = final[item.key]
-            # rebuilding a frozen answer per row is the main cost of a cached run: only when needed
-            if isinstance(answer, Verification) and (
-                answer.email != item.display or answer.address is None
-            ):
-                answer = answer.replace(email=item.display, address=answer.address or item.key)
-            out.append(answer)
-        return out

@@ -19,6 +19,7 @@ from ..models import RESULT_TYPES, Answer, Operation
 from ..providers.base import JobRef, Provider
 from ..store.base import JobRecord, Store
 from .items import emails_in
+from .reuse import address_keys, learn_identities
 
 __all__ = ["JOB_MAX_AGE", "POLL_CAP", "JobPoller", "save_answers"]
 
@@ -45,16 +46,19 @@ def save_answers(
 ) -> None:
     """Store answers the one way every path stores them (a run, a resumed job, a webhook).
 
-    The addresses each answer mentions go with it, so ``forget`` finds find/enrich
-    answers too; ``owner``'s claims on the keys are dropped in the same write.
+    The addresses each answer mentions go with it (as listed and as cache keys), so
+    ``forget`` finds find/enrich answers too and a verify can read them
+    (:mod:`contact_udfs.core.reuse`); what an answer teaches of its company is kept
+    (:func:`~contact_udfs.core.reuse.learn_identities`); ``owner``'s claims on the
+    keys are dropped in the same write.
     """
     if not answers:
         return
-    store.put_many(
-        provider, operation.value, {k: a.to_dict() for k, a in answers.items()},
-        ttl=settings.ttl_seconds, emails={k: emails_in(a) for k, a in answers.items()},
-        owner=owner,
-    )  # fmt: skip
+    rows = {k: a.to_dict() for k, a in answers.items()}
+    emails = {k: address_keys(emails_in(a)) for k, a in answers.items()}
+    store.put_many(provider, operation.value, rows, ttl=settings.ttl_seconds, emails=emails,
+                   owner=owner)  # fmt: skip
+    learn_identities(store, provider, operation, answers, rows, emails, ttl=settings.ttl_seconds)
 
 
 class JobPoller:

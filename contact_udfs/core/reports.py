@@ -91,6 +91,9 @@ class RunReport:
     distinct: int = 0
     #: distinct items answered from the store without any HTTP call
     from_cache: int = 0
+    #: of those, items answered by a purchase made for another operation (a find read
+    #: by a verify, an enrichment read by a find...)
+    reused: int = 0
     #: items sent per provider
     sent: dict[str, int] = field(default_factory=dict)
     #: credits spent per provider (as charged per item by the provider)
@@ -99,6 +102,8 @@ class RunReport:
     pending: int = 0
     #: items answered ``unknown`` + retryable (ask again with retry_unknown=True)
     retryable: int = 0
+    #: times the run paused for another live run's claims (a dead one's are taken over)
+    claim_waits: int = 0
 
     def add(self, mapping: dict[str, int], provider: str, n: int) -> None:
         if n:
@@ -110,6 +115,8 @@ class RunReport:
             f"{self.rows} rows, {self.distinct} distinct, {self.invalid} invalid, "
             f"{self.from_cache} from cache; credits spent: {spent}"
         )
+        if self.reused:
+            text += f"; {self.reused} answered by another operation's purchase"
         if self.pending:
             text += f"; {self.pending} pending (run again to collect)"
         if self.retryable:

@@ -7,6 +7,7 @@ cell is answered locally with a reason code (:data:`ERROR_MESSAGES`).
 * :mod:`.emails` - addresses and their cache keys;
 * :mod:`.names` - names, companies, domains, whole find/enrich records;
 * :mod:`.patterns` - the local-part patterns of a company's addresses;
+* :mod:`.people` - company names compared as learned aliases of a domain;
 * :mod:`.cells` - what every cell reader agrees on (blanks, ``#N/A``).
 
 This package imports nothing of ``contact_udfs`` outside itself: providers,
@@ -25,6 +26,7 @@ from .names import (
     normalize_person,
     split_full_name,
 )
+from .people import company_alias, company_of_key, with_domain
 
 __all__ = [
     "ERROR_MESSAGES",
@@ -32,6 +34,8 @@ __all__ = [
     "NormalizedPerson",
     "cache_key",
     "clean_name",
+    "company_alias",
+    "company_of_key",
     "domain_from",
     "error_message",
     "name_token",
@@ -39,4 +43,5 @@ __all__ = [
     "normalize_email",
     "normalize_person",
     "split_full_name",
+    "with_domain",
 ]

@@ -175,6 +175,17 @@ class ColdLeadProvider(HttpProvider):
                             reason="accept_all" if data.get("accept_all") else None,
                             email=str(email).lower(), confidence=_CONFIDENCE[status], **echo)
 
+    def reread(self, operation: Operation, key: str, raw: Mapping[str, Any]) -> Answer | None:
+        """A stored finder answer (``raw`` = its ``data``) read as the verification of ``key``.
+
+        The finder tells the status of the address it found, so a later verify of
+        that address is not bought again (:mod:`contact_udfs.core.reuse`).
+        """
+        found = str(raw.get("email") or "").strip().lower()
+        if operation is not Operation.VERIFY or not found or found != key.strip().lower():
+            return None
+        return self._answer(operation, key, dict(raw), **verification_fields(raw, key))
+
     @staticmethod
     def _echo(operation: Operation, task: Task) -> dict[str, Any]:
         if operation is Operation.VERIFY:

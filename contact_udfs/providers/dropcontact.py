@@ -234,6 +234,14 @@ class DropcontactProvider(HttpProvider):
         return answers
 
     # ----- mapping ---------------------------------------------------------------------
+    def reread(self, operation: Operation, key: str, raw: Mapping[str, Any]) -> Answer | None:
+        """A stored contact (any operation's ``raw``) read as ``operation``'s answer for ``key``.
+
+        Every operation is the same purchase of the whole contact, so the engine reuses
+        one stored answer for the others (:mod:`contact_udfs.core.reuse`).
+        """
+        return self._map(operation, key, dict(raw)) if operation in self.operations else None
+
     def _map(self, operation: Operation, key: str, contact: dict[str, Any]) -> Answer:
         if operation is Operation.VERIFY:
             return self._verification(key, contact)

@@ -78,3 +78,21 @@ end
 redis.call('PERSIST', KEYS[1])
 return redis.call('ZADD', ARGV[1] .. op, redis.call('HGET', KEYS[1], 'created_at'), ARGV[5])
 """
+# KEYS: claims. ARGV: new owner, until, px, then the dead owners.
+# Per key: 1 when it was held by a dead owner and is now the new owner's, else 0.
+_TAKE_OVER = """
+local dead = {}
+for i = 4, #ARGV do dead[ARGV[i]] = true end
+local out = {}
+for i, key in ipairs(KEYS) do
+  local holder = redis.call('HGET', key, 'owner')
+  if holder and dead[holder] then
+    redis.call('HSET', key, 'owner', ARGV[1], 'until', ARGV[2])
+    redis.call('PEXPIRE', key, ARGV[3])
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out
+"""

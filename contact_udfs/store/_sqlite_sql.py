@@ -24,7 +24,7 @@ from ._common import dumps as _dumps
 from ._common import erase_mentions as _without
 from ._common import norm as _norm
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: keys per statement, well under SQLITE_MAX_VARIABLE_NUMBER (999 on old builds)
 CHUNK = 500
 
@@ -45,7 +45,11 @@ CREATE TABLE IF NOT EXISTS jobs (provider TEXT NOT NULL, job_id TEXT NOT NULL,
     PRIMARY KEY (provider, job_id));
 CREATE INDEX IF NOT EXISTS jobs_open ON jobs(provider, operation, state, created_at);
 CREATE TABLE IF NOT EXISTS patterns (domain TEXT NOT NULL, pattern TEXT NOT NULL,
-    count INTEGER NOT NULL, PRIMARY KEY (domain, pattern))
+    count INTEGER NOT NULL, PRIMARY KEY (domain, pattern));
+CREATE TABLE IF NOT EXISTS aliases (alias TEXT NOT NULL, domain TEXT NOT NULL,
+    provider TEXT NOT NULL, operation TEXT NOT NULL, key TEXT NOT NULL,
+    PRIMARY KEY (alias, provider, operation, key));
+CREATE INDEX IF NOT EXISTS aliases_source ON aliases(provider, operation, key)
 """
 _UPSERT_ANSWER = """INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (provider, operation, key) DO UPDATE SET payload = excluded.payload,

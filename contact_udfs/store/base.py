@@ -11,8 +11,15 @@ Keys are ``(provider, operation, key)`` where ``key`` is the normalized input
 
 Claims are how many processes asking for the same contact at once spend one
 credit: :meth:`Store.claim` atomically splits keys into already answered,
-claimed by me, and in flight elsewhere. A claim carries an expiry, so the
-claim of a process that died is taken over once it lapses.
+claimed by me, and in flight elsewhere. A claim carries a short expiry that
+its live owner keeps renewing (a heartbeat), so the claim of a process that died
+lapses soon; one whose owner is known dead (a process of this host, see
+:mod:`contact_udfs.core.claims`) is handed over at once with :meth:`Store.take_over`.
+
+One purchase can answer several operations (a Dropcontact enrichment holds the
+email a find asks for and the qualification a verify asks for): answers are
+also found by an address they list (:meth:`Store.get_mentioning`), and company
+names learned from paid answers map to domains (:meth:`Store.aliases`).
 """
 
 from __future__ import annotations
@@ -108,6 +115,48 @@ class Store(Protocol):
         """Drop ``owner``'s claims without answering."""
         ...
 
+    def claim_holders(self, provider: str, operation: str, keys: Sequence[str]) -> dict[str, str]:
+        """Key -> owner of its unexpired claim (keys nobody claims are left out)."""
+        ...
+
+    def take_over(
+        self,
+        provider: str,
+        operation: str,
+        keys: Sequence[str],
+        *,
+        dead: Collection[str],
+        owner: str,
+        ttl: float,
+    ) -> list[str]:
+        """Atomically give ``owner`` the claims on ``keys`` still held by an owner in ``dead``.
+
+        Returns the keys taken; the caller must answer or release them like claimed ones.
+        """
+        ...
+
+    def get_mentioning(
+        self, provider: str, operation: str, emails: Sequence[str]
+    ) -> dict[str, dict[str, dict[str, Any]]]:
+        """Address -> {key: answer} of the unexpired answers that list the address.
+
+        The addresses are those given to :meth:`put_many` as ``emails``.
+        """
+        ...
+
+    def add_aliases(
+        self, provider: str, operation: str, learned: Mapping[str, Mapping[str, str]]
+    ) -> None:
+        """Remember company name -> domain pairs taught by the answer stored at each key.
+
+        :meth:`forget` erases them together with that answer.
+        """
+        ...
+
+    def aliases(self, names: Collection[str]) -> dict[str, str]:
+        """Company name -> domain for the names learned with exactly one domain."""
+        ...
+
     def journal_add(self, job: JobRecord) -> None:
         """Record a submitted job; must be durable when it returns."""
         ...
@@ -129,11 +178,14 @@ class Store(Protocol):
         ...
 
     def forget(self, email: str) -> int:
-        """Erase every answer, claim and journal mention of ``email``; rows removed."""
+        """Erase every answer, claim, learned alias and journal mention of ``email``.
+
+        Returns the number of answers removed.
+        """
         ...
 
     def clear(self) -> None:
-        """Erase everything (answers, claims, journal, patterns)."""
+        """Erase everything (answers, claims, journal, patterns, aliases)."""
         ...
 
     def stats(self) -> dict[str, Any]:

@@ -15,6 +15,10 @@ is kept on a server that many machines reach at once:
 * Values are JSON, never pickles; the URL's password is in no ``location``, ``repr``,
   stats or error.
 
+The job journal, taking over a dead owner's claims and reading one purchase for
+several operations are mixins of their own (:mod:`._redis_journal`,
+:mod:`._redis_claims`, :mod:`._redis_aliases`).
+
 Key layout, all under ``<prefix>:`` (``clear`` touches nothing else)::
 
     a:<provider>:<operation>:<key>   hash v (answer JSON), r (retryable), x (expires_at),
@@ -24,6 +28,8 @@ Key layout, all under ``<prefix>:`` (``clear`` touches nothing else)::
     j:<provider>:<job_id>            hash: one journaled job
     o:<provider>:<operation>         sorted set of open job ids by created_at
     p:<domain>                       hash pattern -> count
+    l:<alias>                        hash <provider>:<operation>:<key> -> domain (a learned alias)
+    al:<provider>:<operation>:<key>  set of the aliases that answer taught
     m:ops  m:jobs  m:seq             provider/operation pairs seen, job names, a counter
 """
 
@@ -47,8 +53,12 @@ from ._common import dumps as _dumps
 from ._common import erase_mentions as _erase
 from ._common import norm as _norm
 from ._common import unique as _unique
-from ._redis_scripts import _CLAIM, _JOB_UPDATE, _OWNED, _PUT
-from .base import ClaimResult, JobRecord
+from ._redis_aliases import RedisAliases
+from ._redis_claims import RedisClaims
+from ._redis_journal import DONE_JOB_RETENTION as DONE_JOB_RETENTION
+from ._redis_journal import RedisJournal
+from ._redis_scripts import _CLAIM, _JOB_UPDATE, _OWNED, _PUT, _TAKE_OVER
+from .base import ClaimResult
 
 __all__ = ["RedisStore", "redact_url"]
 
@@ -56,14 +66,11 @@ __all__ = ["RedisStore", "redact_url"]
 CHUNK = 500
 #: seconds a real Redis expiry lags behind the stored one (the safety net)
 EXPIRY_MARGIN = 60.0
-#: done jobs are kept this long (seconds) for inspection, then expire
-DONE_JOB_RETENTION = 30 * 86400.0
-_DONE_PX = int(DONE_JOB_RETENTION * 1000)
 #: tries of a WATCH transaction while other clients keep changing its keys
 _WATCH_RETRIES = 50
 
 
-class RedisStore:
+class RedisStore(RedisJournal, RedisClaims, RedisAliases):
     """A :class:`~contact_udfs.store.base.Store` in one Redis database (see module docstring)."""
 
     backend = "redis"
@@ -80,8 +87,8 @@ class RedisStore:
         password = client.connection_pool.connection_kwargs.get("password")
         #: masked out of every message, should redis-py ever repeat one
         self._secrets = [password] if isinstance(password, str) and password else []
-        self._claim, self._put, self._owned, self._job_update = (
-            client.register_script(s) for s in (_CLAIM, _PUT, _OWNED, _JOB_UPDATE)
+        self._claim, self._put, self._owned, self._job_update, self._take_over = (
+            client.register_script(s) for s in (_CLAIM, _PUT, _OWNED, _JOB_UPDATE, _TAKE_OVER)
         )
 
     @classmethod
@@ -180,51 +187,6 @@ class RedisStore:
 
     def release(self, provider: str, operation: str, keys: Sequence[str], *, owner: str) -> None:
         self._if_owned(provider, operation, keys, [owner, "", 0], "release claims")
-
-    # -- the job journal --------------------------------------------------------------
-    def journal_add(self, job: JobRecord) -> None:
-        name, now = self._k("j", job.provider, job.job_id), self._clock()
-        created = float(job.created_at or now)
-        record: dict[Any, Any] = {
-            "provider": job.provider, "operation": job.operation, "job_id": job.job_id,
-            "keys": _dumps(list(job.keys)), "meta": _dumps(dict(job.meta)), "state": job.state,
-            "owner": job.owner, "created_at": repr(created), "updated_at": repr(now),
-        }  # fmt: skip
-        opened = self._k("o", job.provider, job.operation)
-        with self._errors("journal a job"):
-            record["seq"] = str(self._r.incr(self._p + "m:seq"))  # orders equal created_at
-            with self._r.pipeline(transaction=True) as pipe:
-                pipe.delete(name)
-                pipe.hset(name, mapping=record)
-                if job.state == "open":
-                    pipe.zadd(opened, {job.job_id: created})
-                else:
-                    pipe.zrem(opened, job.job_id)
-                    pipe.pexpire(name, _DONE_PX)
-                pipe.sadd(self._p + "m:jobs", name)
-                pipe.sadd(self._p + "m:ops", _dumps([job.provider, job.operation]))
-                pipe.execute()  # acknowledged: as durable as the server's persistence
-
-    def journal_open(self, provider: str, operation: str) -> list[JobRecord]:
-        with self._errors("read the job journal"):
-            ids = cast("list[str]", self._r.zrange(self._k("o", provider, operation), 0, -1))
-            pipe = self._r.pipeline(transaction=False)
-            for job_id in ids:
-                pipe.hgetall(self._k("j", provider, job_id))
-            rows = [row for row in pipe.execute() if row.get("state") == "open"]
-        rows.sort(key=lambda row: (float(row["created_at"]), int(row.get("seq") or 0)))
-        return [
-            JobRecord(provider, operation, row["job_id"], json.loads(row["keys"]),
-                      json.loads(row["meta"]), "open", row["owner"], float(row["created_at"]))
-            for row in rows
-        ]  # fmt: skip
-
-    def journal_update(self, provider: str, job_id: str, *, remaining: Sequence[str]) -> None:
-        keys = list(remaining)
-        state = "open" if keys else "done"
-        args = [self._p + f"o:{provider}:", _dumps(keys), state, repr(self._clock()), job_id]
-        with self._errors("update the job journal"):
-            self._job_update(keys=[self._k("j", provider, job_id)], args=[*args, _DONE_PX])
 
     # -- patterns ---------------------------------------------------------------------
     def record_pattern(self, domain: str, pattern: str) -> None:
@@ -330,14 +292,21 @@ class RedisStore:
             pipe.watch(*names)
         links = [pipe.hget(name, "e") for name in names]
         claims = [self._k("c", name[len(self._p) + 2 :]) for name in names]
+        taught = [self._k("al", name[len(self._p) + 2 :]) for name in names]
+        if taught:
+            pipe.watch(*taught)
+        learned = [(n, pipe.smembers(t)) for n, t in zip(names, taught, strict=True)]
         pipe.multi()
-        pipe.delete(index, *claims)
+        pipe.delete(index, *claims, *taught)
         if names:
             pipe.delete(*names)  # its count is what forget returns
         for name, linked in zip(names, links, strict=True):
             for other in json.loads(linked or "[]"):
                 if other != address:  # the other addresses' sets no longer name it
                     pipe.srem(self._k("e", other), name)
+        for name, aliases in learned:  # what the answer taught goes with it
+            for alias in aliases:
+                pipe.hdel(self._k("l", alias), name[len(self._p) + 2 :])
         return lambda replies: int(replies[1]) if names else 0
 
     def _forget_in_job(self, pipe: Any, name: str, address: str) -> Callable[[list[Any]], int]:
@@ -427,10 +396,3 @@ _STAT: dict[str, Callable[[Any, str], Any]] = {
 def _chunks(keys: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(keys), CHUNK):
         yield keys[start : start + CHUNK]
-
-
-
-
-
-
-

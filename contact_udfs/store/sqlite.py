@@ -17,7 +17,10 @@
 This module is what each operation stores and reads; the schema, its migration
 and the statements over many keys are :mod:`contact_udfs.store._sqlite_sql`, and
 reaching the file (the pool, forks, lock retries, file permissions, the WAL
-checkpoint) is :mod:`contact_udfs.store._sqlite_conn`.
+checkpoint) is :mod:`contact_udfs.store._sqlite_conn`. The job journal
+(:mod:`._sqlite_journal`), taking over a dead owner's claims (:mod:`._sqlite_claims`)
+and reading one purchase for several operations (:mod:`._sqlite_aliases`) are
+mixins of their own.
 """
 
 from __future__ import annotations
@@ -36,7 +39,11 @@ from ._common import addresses as _addresses
 from ._common import dumps as _dumps
 from ._common import norm as _norm
 from ._common import unique as _unique
+from ._sqlite_aliases import SQLiteAliases
+from ._sqlite_claims import SQLiteClaims
 from ._sqlite_conn import ConnectionPool
+from ._sqlite_journal import DONE_JOB_RETENTION as DONE_JOB_RETENTION
+from ._sqlite_journal import SQLiteJournal
 from ._sqlite_sql import (
     _KEYS,
     _UPSERT_ANSWER,
@@ -53,7 +60,7 @@ from ._sqlite_sql import (
 from ._sqlite_sql import _SCHEMA as _SCHEMA
 from ._sqlite_sql import CHUNK as CHUNK
 from ._sqlite_sql import SCHEMA_VERSION as SCHEMA_VERSION
-from .base import ClaimResult, JobRecord
+from .base import ClaimResult
 
 __all__ = ["SQLiteStore"]
 
@@ -61,11 +68,9 @@ log = logging.getLogger(__name__)
 
 #: seconds SQLite itself waits for a lock before reporting busy
 BUSY_TIMEOUT = 30.0
-#: done jobs are kept this long (seconds) for inspection, then dropped
-DONE_JOB_RETENTION = 30 * 86400.0
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
     """A :class:`~contact_udfs.store.base.Store` in one SQLite file (see module docstring)."""
 
     backend = "sqlite"
@@ -229,68 +234,6 @@ class SQLiteStore:
             what="release claims",
         )
 
-    def journal_add(self, job: JobRecord) -> None:
-        keys, meta = _dumps(list(job.keys)), _dumps(dict(job.meta))
-
-        def work(conn: sqlite3.Connection) -> None:
-            now = self._clock()
-            conn.execute(
-                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    job.provider,
-                    job.job_id,
-                    job.operation,
-                    keys,
-                    meta,
-                    job.state,
-                    job.owner,
-                    job.created_at or now,
-                    now,
-                ),
-            )
-            conn.execute(
-                "DELETE FROM jobs WHERE state = 'done' AND updated_at < ?",
-                (now - DONE_JOB_RETENTION,),
-            )
-
-        self._pool.run(work, write=True, what="journal a job")  # committed: durable on return
-
-    def journal_open(self, provider: str, operation: str) -> list[JobRecord]:
-        rows = self._pool.run(
-            lambda conn: conn.execute(
-                "SELECT job_id, keys, meta, owner, created_at FROM jobs WHERE provider = ?"
-                " AND operation = ? AND state = 'open' ORDER BY created_at, rowid",
-                (provider, operation),
-            ).fetchall(),
-            write=False,
-            what="read the job journal",
-        )
-        return [
-            JobRecord(
-                provider,
-                operation,
-                job_id,
-                json.loads(keys),
-                json.loads(meta),
-                "open",
-                owner,
-                created_at,
-            )
-            for job_id, keys, meta, owner, created_at in rows
-        ]
-
-    def journal_update(self, provider: str, job_id: str, *, remaining: Sequence[str]) -> None:
-        keys = list(remaining)
-        self._pool.run(
-            lambda conn: conn.execute(
-                "UPDATE jobs SET keys = ?, state = ?, updated_at = ?"
-                " WHERE provider = ? AND job_id = ?",
-                (_dumps(keys), "open" if keys else "done", self._clock(), provider, job_id),
-            ),
-            write=True,
-            what="update the job journal",
-        )
-
     def record_pattern(self, domain: str, pattern: str) -> None:
         self._pool.run(
             lambda conn: conn.execute(
@@ -339,6 +282,7 @@ class SQLiteStore:
                 removed += conn.execute(f"DELETE FROM answers WHERE {triple}", where).rowcount
                 conn.execute(f"DELETE FROM answer_emails WHERE {triple}", where)
                 conn.execute(f"DELETE FROM claims WHERE {triple}", where)
+                conn.execute(f"DELETE FROM aliases WHERE {triple}", where)
             conn.execute("DELETE FROM answer_emails WHERE email = ?", (address,))
             conn.execute("DELETE FROM claims WHERE lower(trim(key)) = ?", (address,))
             _forget_in_jobs(conn, address)
@@ -350,7 +294,7 @@ class SQLiteStore:
 
     def clear(self) -> None:
         def work(conn: sqlite3.Connection) -> None:
-            for table in ("answers", "answer_emails", "claims", "jobs", "patterns"):
+            for table in ("answers", "answer_emails", "claims", "jobs", "patterns", "aliases"):
                 conn.execute(f"DELETE FROM {table}")
 
         self._pool.run(work, write=True, what="clear the cache")

@@ -137,7 +137,7 @@ def test_two_machines_eight_processes_pay_once(sandbox, machine_env) -> None:
 
 def test_sigkill_while_polling_resumes_from_redis(sandbox, machine_env, team_url) -> None:
     emails = sandbox.world.sample_emails(400, seed=12)
-    env = machine_env("crashing", CONTACT_UDFS_CLAIM_TTL="2")
+    env = machine_env("crashing")
     sandbox.set_job_polls_before_ready(10**9)  # never ready while the child lives
     child = subprocess.Popen([sys.executable, "-c", WORKER, "dropcontact"], env=env, text=True,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -162,13 +162,14 @@ def test_sigkill_while_polling_resumes_from_redis(sandbox, machine_env, team_url
     store.close()
 
     sandbox.set_job_polls_before_ready(0)
-    other = machine_env("resuming", CONTACT_UDFS_CLAIM_TTL="2")
+    other = machine_env("resuming")
     settings = load_settings(environ=other, config_file=Path(other["CONTACT_UDFS_CONFIG"]))
     with Client(providers=["dropcontact"], settings=settings) as client:
         run = client.run("verify", emails)
     assert sandbox.credits_spent("dropcontact") == spent, "resuming must not pay again"
     assert sandbox.requests("dropcontact.submit") == submits
     assert run.report.credits == {} and run.report.pending == 0
+    assert run.report.claim_waits == 0, "the journaled job was polled, not waited for"
     store = RedisStore.from_url(team_url)
     assert store.journal_open("dropcontact", "verify") == []
     store.close()

@@ -298,3 +298,69 @@ class StoreContract:
             granted = list(pool.map(take, range(8)))
         assert sum(granted) == 50
         assert store.budget_add("race", 0, limit=50) == (0, 50)
+
+    # -- one purchase for several operations ------------------------------------
+
+    def test_claim_holders_and_take_over(self, store: Store, clock: FakeClock) -> None:
+        store.claim(P, V, ["a@x.com", "b@x.com"], owner="gone", ttl=60)
+        store.claim(P, V, ["c@x.com"], owner="alive", ttl=60)
+        keys = ["a@x.com", "b@x.com", "c@x.com", "free@x.com"]
+        assert store.claim_holders(P, V, keys) == {
+            "a@x.com": "gone", "b@x.com": "gone", "c@x.com": "alive"}
+        taken = store.take_over(P, V, keys, dead={"gone"}, owner="me", ttl=60)
+        assert taken == ["a@x.com", "b@x.com"]
+        assert store.claim_holders(P, V, ["a@x.com"]) == {"a@x.com": "me"}
+        assert store.claim(P, V, keys, owner="other", ttl=60).mine == ["free@x.com"]
+        assert store.take_over(P, V, keys, dead={"nobody"}, owner="me", ttl=60) == []
+        assert store.take_over(P, V, keys, dead=set(), owner="me", ttl=60) == []
+        clock.advance(61)  # lapsed claims have no holder
+        assert store.claim_holders(P, V, keys) == {}
+        # the taken claims are the new owner's: it releases them like its own
+        store.claim(P, F, ["k"], owner="gone", ttl=60)
+        assert store.take_over(P, F, ["k"], dead={"gone"}, owner="me", ttl=60) == ["k"]
+        store.release(P, F, ["k"], owner="me")
+        assert store.claim_holders(P, F, ["k"]) == {}
+
+    def test_answers_found_by_an_address_they_list(self, store: Store, clock: FakeClock) -> None:
+        store.put_many(P, E, {"ada|lovelace|acme.com": answer(email="ada@acme.com"),
+                              "bob|b|acme.com": answer(email="bob@acme.com")}, ttl=10,
+                       emails={"ada|lovelace|acme.com": ["ada@acme.com", "contact@acme.com"],
+                               "bob|b|acme.com": ["contact@acme.com"]})  # fmt: skip
+        store.put_many(P, F, {"ada|lovelace|acme.com": answer(email="ada@acme.com")}, ttl=None,
+                       emails={"ada|lovelace|acme.com": ["ada@acme.com"]})
+        found = store.get_mentioning(P, E, ["ADA@acme.com", "contact@acme.com", "no@acme.com"])
+        assert found == {
+            "ada@acme.com": {"ada|lovelace|acme.com": answer(email="ada@acme.com")},
+            "contact@acme.com": {"ada|lovelace|acme.com": answer(email="ada@acme.com"),
+                                 "bob|b|acme.com": answer(email="bob@acme.com")},
+        }  # fmt: skip
+        assert list(store.get_mentioning(P, F, ["ada@acme.com"])) == ["ada@acme.com"]
+        assert store.get_mentioning("coldlead", E, ["ada@acme.com"]) == {}
+        assert store.get_mentioning(P, E, []) == {}
+        clock.advance(11)  # expired answers are not found either
+        assert store.get_mentioning(P, E, ["ada@acme.com"]) == {}
+
+    def test_aliases_learned_ambiguous_forgotten_cleared(self, store: Store) -> None:
+        store.put_many(P, F, {"ada|l|acme.com": answer(email="ada@acme.com"),
+                              "bob|b|acme.com": answer(email="bob@acme.com")}, ttl=None,
+                       emails={"ada|l|acme.com": ["ada@acme.com"],
+                               "bob|b|acme.com": ["bob@acme.com"]})  # fmt: skip
+        store.add_aliases(P, F, {"ada|l|acme.com": {"acme": "acme.com"},
+                                 "bob|b|acme.com": {"acme": "acme.com", "acme labs": "acme.com"}})
+        assert store.aliases(["acme", "acme labs", "unknown"]) == {
+            "acme": "acme.com", "acme labs": "acme.com"}
+        # one name, two domains: ambiguous, so it matches neither
+        store.add_aliases(P, E, {"zoe|z|acme.fr": {"acme": "acme.fr"}})
+        assert store.aliases(["acme"]) == {}
+        store.forget("zoe@acme.fr")  # not mentioned by the answer at that key: stays
+        assert store.aliases(["acme"]) == {}
+        # forgetting the answers that taught an alias erases it
+        store.put_many(P, E, {"zoe|z|acme.fr": answer(email="zoe@acme.fr")}, ttl=None,
+                       emails={"zoe|z|acme.fr": ["zoe@acme.fr"]})
+        assert store.forget("zoe@acme.fr") == 1
+        assert store.aliases(["acme"]) == {"acme": "acme.com"}
+        store.forget("bob@acme.com")
+        assert store.aliases(["acme", "acme labs"]) == {"acme": "acme.com"}
+        store.clear()
+        assert store.aliases(["acme"]) == {}
+        assert store.aliases([]) == {}

@@ -22,6 +22,7 @@ import contact_udfs
 from contact_udfs.exceptions import ConfigurationError, StoreError
 from contact_udfs.store import SQLiteStore, open_store
 from contact_udfs.store.base import JobRecord
+from contact_udfs.store.sqlite import SCHEMA_VERSION
 
 sys.path.insert(0, os.path.dirname(__file__))  # the shared contract sits beside this file
 from store_contract import FakeClock, StoreContract, answer  # noqa: E402
@@ -62,7 +63,7 @@ def test_wal_mode_and_schema_version(path: Path) -> None:
     SQLiteStore(path).close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
     assert {"answers", "answer_emails", "claims", "jobs", "patterns"} <= tables
 

@@ -2,9 +2,9 @@
 
 FullContact's batch is paid when it is submitted; the engine journals the job id
 in the shared store before the first poll. The worker is killed (``os._exit``, no
-cleanup) while it polls. Dask gives the task to another worker, which waits for
-the dead worker's claims to lapse (the default claim TTL, 120 s: that is the wait
-a team sees after a crash), resumes the journaled job with free polls and saves
+cleanup) while it polls. Dask gives the task to another worker, which does not
+wait for the dead worker's claims: polls are free, so it resumes the journaled job
+at once (and a dead process of its own host hands its claims over), then saves
 the answers. The simulator is the judge: no second submit, one credit per contact.
 """
 

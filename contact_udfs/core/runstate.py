@@ -1,0 +1,101 @@
+"""What one run accumulates along the waterfall, and how it becomes one answer per row.
+
+Kept apart from :mod:`contact_udfs.core.engine` so the engine reads as the flow
+(lookup, claim, send, poll) while this module owns the bookkeeping: the answers
+gathered per key, which came fresh, which are pending, which were read from
+another operation's purchase, and the final pick per row in input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import RESULT_TYPES, Answer, Operation, Verification, best_answer
+from .items import Item, invalid_answer
+from .reports import RunReport
+
+__all__ = ["Progress", "RunState", "assemble"]
+
+#: called as ``progress(done, total)`` in distinct items
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RunState:
+    """Everything one run accumulates; lives only for that run."""
+
+    operation: Operation
+    owner: str
+    payloads: dict[str, dict[str, Any]]
+    report: RunReport
+    retry_unknown: bool
+    budget: float | None
+    progress: Progress | None
+    #: key -> answers gathered along the waterfall
+    answers: dict[str, list[Answer]] = field(default_factory=dict)
+    pending: set[str] = field(default_factory=set)
+    #: keys a provider answered during this run (not from the store)
+    fresh: set[str] = field(default_factory=set)
+    #: keys answered from a purchase made for another operation
+    reused: set[str] = field(default_factory=set)
+    spent: int = 0
+    done: int = 0
+
+    def tick(self, n: int) -> None:
+        if n and self.progress is not None:
+            self.done += n
+            self.progress(min(self.done, len(self.payloads)), len(self.payloads))
+
+    def add(self, key: str, answer: Answer) -> None:
+        self.answers.setdefault(key, []).append(answer)
+
+    def settled(self, key: str) -> bool:
+        return any(a.settled for a in self.answers.get(key, ()))
+
+    def answered_by(self, key: str, provider: str) -> bool:
+        return key not in self.pending and any(
+            a.provider == provider for a in self.answers.get(key, ())
+        )
+
+    def mark_pending(self, provider: str, key: str) -> None:
+        self.pending.add(key)
+        self.add(key, RESULT_TYPES[self.operation](reason="pending", provider=provider,
+                                                   retryable=True))  # fmt: skip
+
+
+def assemble(state: RunState, rows: list[Item]) -> list[Answer]:
+    """One answer per row, in input order; fills the report's final counts."""
+    report = state.report
+    report.pending = len(state.pending)
+    report.from_cache = sum(
+        1 for key, got in state.answers.items()
+        if key not in state.fresh and key not in state.pending
+        and any(a.from_cache for a in got)
+    )  # fmt: skip
+    report.reused = len(state.reused - state.fresh - state.pending)
+    final: dict[str, Answer] = {}
+    for key in state.payloads:
+        got = state.answers.get(key)
+        if not got:
+            final[key] = RESULT_TYPES[state.operation](reason="no_provider")
+            continue
+        best = best_answer(got)
+        if key in state.pending and not best.settled:
+            best = next(a for a in got if a.reason == "pending")
+        final[key] = best
+    report.retryable = sum(1 for k, a in final.items() if a.retryable and k not in state.pending)
+    out: list[Answer] = []
+    for item in rows:
+        if item.key is None:
+            out.append(invalid_answer(state.operation, item))
+            continue
+        answer = final[item.key]
+        # rebuilding a frozen answer per row is the main cost of a cached run: only when needed
+        if isinstance(answer, Verification) and (
+            answer.email != item.display or answer.address is None
+        ):
+            answer = answer.replace(email=item.display, address=answer.address or item.key)
+        out.append(answer)
+    return out

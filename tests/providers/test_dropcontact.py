@@ -412,3 +412,55 @@ def test_subscription_edit_refuses_unknown_fields_and_bad_urls(make, sandbox) ->
     with pytest.raises(ConfigurationError):
         dc.edit_subscription("x")
     assert sandbox.requests("dropcontact.webhooks") == 0
+
+
+def test_a_callback_only_submit_is_journaled_under_our_reference(make, sandbox,
+                                                                  readings) -> None:
+    readings(submit_reply="callback_ack")
+    dc = make("dropcontact", callback_url="http://127.0.0.1:9/hook")
+    tasks = _verify_tasks(3, seed=10)
+    job = dc.submit(Operation.VERIFY, tasks).job
+    assert job.job_id == "ref:" + job.meta["batch"] and job.meta["callback_only"]
+    pushed = sandbox.wait_webhooks(1)[0]["payload"]
+    assert dc.poll(job) is None and dc.poll(job, final=True) is None
+    assert sandbox.requests("*") == 1  # the submit: there is nothing to poll
+    [delivery] = dc.split_delivery(pushed)
+    assert delivery.also == (job.job_id,)
+    assert set(dc.parse_delivery(job, delivery.result)) == {t.key for t in tasks}
+
+
+def test_without_a_callback_an_id_less_answer_is_ambiguous(make, sandbox, readings) -> None:
+    readings(submit_reply="callback_ack")  # the vendor only omits the id with a callback URL
+    dc = make("dropcontact")
+    sub = dc.submit(Operation.VERIFY, _verify_tasks(2, seed=10))
+    assert sub.job is not None and sub.answers == {}
+
+
+def test_users_custom_fields_survive_the_round_trip(make, sandbox) -> None:
+    people = [p for p in get_world(0).people() if p["dropcontact_findable"]][:2]
+    dc = make("dropcontact")
+    tasks = [Task(f"e{i}", {"first_name": p["first_name"], "last_name": p["last_name"],
+                            "company": p["company"],
+                            "custom_fields": {"crm_id": f"42{i}", "owner": "me"}})
+             for i, p in enumerate(people)]
+    job = dc.submit(Operation.ENRICH, tasks).job
+    sent = sandbox.state.get_job(job.job_id).inputs
+    assert [c["custom_fields"]["crm_id"] for c in sent] == ["420", "421"]
+    assert all({"cu_key", "cu_batch", "owner"} <= set(c["custom_fields"]) for c in sent)
+    enriched = dc.poll(job) or dc.poll(job)
+    assert [enriched[t.key].custom_fields for t in tasks] == [
+        {"crm_id": "420", "owner": "me"}, {"crm_id": "421", "owner": "me"}]
+
+
+def test_an_oversized_contact_is_answered_locally(make, sandbox) -> None:
+    dc = make("dropcontact")
+    tasks = [Task("big", {"first_name": "Ada", "last_name": "L", "company": "Acme",
+                          "job": "x" * 15_500}),
+             Task("ok", {"first_name": "Ada", "last_name": "Lovelace", "company": "Acme"})]
+    sub = dc.submit(Operation.ENRICH, tasks)
+    assert (sub.answers["big"].status, sub.answers["big"].reason) == (Status.INVALID,
+                                                                      "contact_too_large")
+    assert sub.job is not None and sub.job.keys == ("ok",)
+    assert sandbox.credits_spent("dropcontact") == 1
+    only = dc.submit(Operation.ENRICH, tasks[:1])
+    assert only.job is None and sandbox.requests("dropcontact.submit") == 1

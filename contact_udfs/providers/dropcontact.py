@@ -25,6 +25,7 @@ from ..config import Settings
 from ..exceptions import (
     AuthenticationError,
     BadRequestError,
+    ProviderError,
     ProviderResponseError,
     ProviderUnavailable,
     QuotaExceededError,
@@ -143,6 +144,17 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
                 sent.append((task, contact))
         if not sent:
             return Submission(answers=answers)
+        try:
+            return self._send(operation, sent, batch, answers)
+        except ProviderError as exc:
+            if not answers:
+                raise
+            # the refused contacts' answers are kept; the engine raises the error after
+            return Submission(answers=answers, error=exc)
+
+    def _send(self, operation: Operation, sent: list[tuple[Task, dict[str, Any]]], batch: str,
+              answers: dict[str, Answer]) -> Submission:
+        """POST the batch; the job to poll, or retryable unknowns if the fate is unclear."""
         legacy = self.api == "legacy"
         body: dict[str, Any] = {"data": [c for _, c in sent],
                                 "siren": bool(self.options.get("siren", False))}
@@ -152,24 +164,22 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
         if callback:
             body["custom_callback_url"] = callback
         client = self.legacy_client if legacy else self.client
+        tasks = [t for t, _ in sent]
         try:
             reply = client.call("POST", "/batch" if legacy else "/v1/enrich/all", paid=True,
                                 json=body)
         except Ambiguous as exc:
-            return Submission(answers={**answers, **self._ambiguous(
-                operation, [t for t, _ in sent], exc).answers})
+            return Submission(answers={**answers, **self._ambiguous(operation, tasks, exc).answers})
         job_id = self._accepted(reply, bool(callback), batch)
-        keys = tuple(t.key for t, _ in sent)
         if job_id is None:
-            return Submission(answers={**answers, **self._ambiguous(
-                operation, [t for t, _ in sent], Ambiguous(
-                    "provider_error", f"{self.name}: the submit answer has no request_id"),
-            ).answers})
+            unclear = Ambiguous("provider_error", f"{self.name}: the submit answer has no id")
+            return Submission(answers={**answers,
+                                       **self._ambiguous(operation, tasks, unclear).answers})
         meta: dict[str, Any] = {"api": self.api, "batch": batch}
         if job_id.startswith(REF_PREFIX):
             meta["callback_only"] = True
-        job = JobRef(provider=self.name, operation=operation, job_id=job_id, keys=keys,
-                     meta=meta)
+        job = JobRef(provider=self.name, operation=operation, job_id=job_id,
+                     keys=tuple(t.key for t in tasks), meta=meta)
         return Submission(answers=answers, job=job)
 
     def _accepted(self, reply: Any, callback: bool, batch: str) -> str | None:
@@ -238,7 +248,7 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
                 and isinstance(data, list):
             return data
         said = str(reply.get("reason") or reply.get("message") or "")
-        if reply.get("error") is not True and _NOT_READY in said.lower():
+        if _NOT_READY in said.lower():
             return None  # "Request not ready yet, try again in 30 seconds"
         if reply.get("error") is True or reply.get("success") is False:
             raise _Ended("provider_error")  # a failed job never becomes ready

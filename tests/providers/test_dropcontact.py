@@ -464,3 +464,18 @@ def test_an_oversized_contact_is_answered_locally(make, sandbox) -> None:
     assert sandbox.credits_spent("dropcontact") == 1
     only = dc.submit(Operation.ENRICH, tasks[:1])
     assert only.job is None and sandbox.requests("dropcontact.submit") == 1
+
+
+def test_a_refused_batch_keeps_the_local_answers(make, sandbox) -> None:
+    from contact_udfs.exceptions import QuotaExceededError
+
+    sandbox.set_balance("dropcontact", 0)
+    dc = make("dropcontact")
+    tasks = [Task("big", {"first_name": "Ada", "last_name": "L", "company": "Acme",
+                          "job": "x" * 15_500}),
+             Task("ok", {"first_name": "Ada", "last_name": "Lovelace", "company": "Acme"})]
+    sub = dc.submit(Operation.ENRICH, tasks)
+    assert isinstance(sub.error, QuotaExceededError) and sub.job is None
+    assert set(sub.answers) == {"big"} and sandbox.credits_spent("dropcontact") == 0
+    with pytest.raises(QuotaExceededError):
+        dc.submit(Operation.ENRICH, tasks[1:])

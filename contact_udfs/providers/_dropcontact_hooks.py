@@ -83,10 +83,16 @@ class DropcontactPushes:
                 continue
             data = event.get("data") if isinstance(event.get("data"), dict) else {}
             request_id, contacts = data.get("request_id"), data.get("data")
-            if not (isinstance(request_id, str) and request_id and isinstance(contacts, list)):
-                raise ValueError("an enrich_api_result event needs data.request_id and data.data")
+            if not isinstance(contacts, list):
+                raise ValueError("an enrich_api_result event needs data.data, a list")
             refs = sorted({REF_PREFIX + b for b in (ours(c)[1] for c in contacts) if b})
-            out.append(Delivery(request_id, event, also=tuple(refs)))
+            if isinstance(request_id, str) and request_id:
+                out.append(Delivery(request_id, event, also=tuple(refs)))
+            elif refs and request_id in (None, ""):  # seed 001's example shows "request_id": ""
+                out.append(Delivery(refs[0], event, also=tuple(refs[1:])))
+            else:
+                raise ValueError("an enrich_api_result event needs data.request_id "
+                                 "(or contacts of ours carrying their batch reference)")
         return out
 
     def parse_delivery(self, job: JobRef, result: Any) -> dict[str, Answer]:

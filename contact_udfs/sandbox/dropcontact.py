@@ -61,6 +61,9 @@ class Readings:
     submit_reply: str = "request_id"
     #: a reason to fail every unfinished job with (``error: true`` on poll), or None
     job_error: str | None = None
+    #: pushes name the job's ``request_id`` (True), or leave it ``""`` as seed 001's
+    #: example does (False)
+    push_request_id: bool = True
 
     _CHOICES = {"force_echo": ("exact", "padded"), "unknown_id": ("not_ready", "404"),
                 "submit_reply": ("request_id", "pending", "callback_ack")}
@@ -206,11 +209,11 @@ class DropcontactAPI:
             subs = [s["callback_url"] for s in self.state.subscriptions.values() if s["active"]]
         return ([callback] if callback else []) + subs
 
-    @staticmethod
-    def _webhook_payload(job: Job) -> list[dict[str, Any]]:
+    def _webhook_payload(self, job: Job) -> list[dict[str, Any]]:
+        request_id = job.id if self.readings.push_request_id else ""  # seed 001 shows ""
         return [{"id": uuid.uuid4().hex, "version": 1, "event_type": "enrich_api_result",
                  "occurred_at": int(time.time()),
-                 "data": {"data": job.results, "request_id": job.id}}]
+                 "data": {"data": job.results, "request_id": request_id}}]
 
     def _legacy_result(self, contact: dict[str, Any]) -> dict[str, Any]:
         """A contact as seed 000 answers it: its response fields only."""

@@ -20,9 +20,11 @@ def callback_ack(sandbox) -> Iterator[None]:
     sandbox.dropcontact_reading(reset=True)
 
 
+@pytest.mark.parametrize("push_id", [True, False], ids=["push-names-an-id", "push-id-empty"])
 @pytest.mark.parametrize("operation", [Operation.VERIFY, Operation.ENRICH])
 def test_a_callback_only_job_is_saved_from_its_push(sandbox, listener, client_for, callback_ack,
-                                                    operation):
+                                                    operation, push_id):
+    sandbox.dropcontact_reading(push_request_id=push_id)
     items = items_for(sandbox, operation, 10)
     client = client_for("dropcontact", CONTACT_UDFS_WEBHOOK_URL=listener.url)
     sandbox.reset_counters()
@@ -32,6 +34,7 @@ def test_a_callback_only_job_is_saved_from_its_push(sandbox, listener, client_fo
     assert [(d["url"], d["status"]) for d in pushed] == [(listener.urls["dropcontact"], 200)]
     assert set(pushed[0]["payload"][0]["data"]["data"][0]["custom_fields"]) == {
         "cu_key", "cu_batch"}  # how the push is recognised
+    assert bool(pushed[0]["payload"][0]["data"]["request_id"]) is push_id
     assert sandbox.credits_spent("dropcontact") == 10
     assert sandbox.requests("dropcontact.poll") == 0  # there is no id to poll
     assert listener.counts["saved"] == 10

@@ -232,8 +232,9 @@ class Sandbox:
 
     def dropcontact_reading(self, reset: bool = False, **readings: Any) -> Readings:
         """Choose how Dropcontact reads what seeds 000/001 leave open (``force_echo``,
-        ``unknown_id``, ``legacy_echo``, ``submit_reply``, ``job_error``); ``reset=True``
-        first restores the defaults. Returns the readings in force."""
+        ``unknown_id``, ``legacy_echo``, ``submit_reply``, ``job_error``,
+        ``push_request_id``); ``reset=True`` first restores the defaults. Returns the
+        readings in force."""
         with self.state.lock:
             if reset:
                 self.dropcontact_readings.set(**vars(Readings()))

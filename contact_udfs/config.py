@@ -73,7 +73,7 @@ DEFAULT_RATE_LIMITS = {
 }
 #: the options each provider reads from its config table (besides api_key, base_url, rate_limit)
 PROVIDER_OPTIONS: dict[str, frozenset[str]] = {
-    "dropcontact": frozenset({"api", "language", "siren", "callback_url"}),
+    "dropcontact": frozenset({"api", "language", "siren", "callback_url", "legacy_base_url"}),
     "fullcontact": frozenset({"webhook_url"}),
     "coldlead": frozenset(),
     "local": frozenset({"check_dns", "dns_timeout"}),
@@ -302,6 +302,9 @@ def load_settings(
         }
         if name == "dropcontact" and env.get("DROPCONTACT_API"):
             options["api"] = env["DROPCONTACT_API"]
+        if name == "dropcontact" and env.get("DROPCONTACT_LEGACY_BASE_URL"):
+            # seed 000's /batch lives on its own host: one base URL per API
+            options["legacy_base_url"] = env["DROPCONTACT_LEGACY_BASE_URL"]
         prov[name] = ProviderSettings(
             name=name,
             api_key=Secret(key.strip()) if key and key.strip() else None,

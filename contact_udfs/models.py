@@ -144,6 +144,13 @@ class Verification(Answer):
     #: a typo fix such as ``ada@gmail.com`` for ``ada@gmial.com`` (FullContact's auto-correct)
     suggestion: str | None = None
 
+    @property
+    def settled(self) -> bool:
+        """A verdict on the mailbox. ``risky`` for reason ``role`` (Dropcontact
+        ``generic``: a role address, the mailbox itself not verified) is not one, so a
+        waterfall asks the next provider; with none left it is the answer."""
+        return super().settled and not (self.status is Status.RISKY and self.reason == "role")
+
 
 @dataclass(frozen=True, kw_only=True)
 class FoundEmail(Answer):
@@ -176,7 +183,7 @@ ENRICHMENT_FIELDS: tuple[str, ...] = (
     "phone", "mobile_phone", "company", "website", "linkedin", "job", "job_level",
     "job_function", "company_linkedin", "nb_employees", "country", "siren", "siret",
     "siret_address", "siret_zip", "siret_city", "vat", "naf5_code", "naf5_des",
-    "company_turnover", "company_results",
+    "company_turnover", "company_results", "facebook", "twitter",
 )  # fmt: skip
 
 
@@ -215,6 +222,9 @@ class Enrichment(Answer):
     naf5_des: str | None = None
     company_turnover: str | None = None
     company_results: str | None = None
+    #: only the legacy ``/batch`` answer lists these (seed 000)
+    facebook: str | None = None
+    twitter: str | None = None
     custom_fields: dict[str, Any] = field(default_factory=dict)
 
     @property

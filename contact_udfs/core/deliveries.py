@@ -3,7 +3,9 @@
 Dropcontact (``custom_callback_url``, webhook subscriptions) and FullContact
 (``webhookUrl``) can push a finished job to a URL of ours. That only ever saves
 time and polls: a push is read by the provider's own result parser, matched to
-the job in the journal by the vendor's job id, stored with
+the job in the journal by the vendor's job id (or, for a Dropcontact submit
+acknowledged without one, by the batch reference of ours its contacts carry in
+``custom_fields``), stored with
 :func:`~contact_udfs.core.jobs.save_answers` and closed with
 :meth:`~contact_udfs.core.jobs.JobPoller.settle` - the same steps a poll takes.
 So a later run (or Excel's next recalculation) finds the answers in the store
@@ -83,7 +85,7 @@ def receive(
         raise MalformedDelivery(f"{provider.name}: {exc}") from None
     receipt = Receipt()
     for part in parts:
-        found = _journaled(provider, store, part.job_id, grace, sleep, clock)
+        found = _journaled(provider, store, (part.job_id, *part.also), grace, sleep, clock)
         if found is None:
             log.info(
                 "%s: pushed result for job %r ignored: no such job is waiting in the journal",
@@ -112,18 +114,19 @@ def receive(
 def _journaled(
     provider: Provider,
     store: Store,
-    job_id: str,
+    job_ids: tuple[str, ...],
     grace: float,
     sleep: Callable[[float], None],
     clock: Callable[[], float],
 ) -> tuple[Operation, JobRecord] | None:
-    """The open journaled job ``job_id`` of ``provider``, waiting up to ``grace`` for it."""
+    """The open journaled job of ``provider`` under one of ``job_ids`` (the vendor's id,
+    then references of ours the result carries), waiting up to ``grace`` for it."""
     operations = sorted(provider.operations, key=lambda op: op.value)
     deadline = clock() + max(grace, 0.0)
     while True:
         for operation in operations:
             for rec in store.journal_open(provider.name, operation.value):
-                if rec.job_id == job_id:
+                if rec.job_id in job_ids:
                     return operation, rec
         if clock() >= deadline:
             return None

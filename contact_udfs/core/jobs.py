@@ -163,13 +163,27 @@ class JobPoller:
     # -- internals ------------------------------------------------------------
     def _poll(self, job: JobRef, *, final: bool) -> dict[str, Answer] | None:
         try:
-            return self.provider.poll(job, final=final)
+            answers = self.provider.poll(job, final=final)
         except (AuthenticationError, QuotaExceededError):
             raise
         except ProviderError as exc:
             # polls are free and already retried by the HTTP layer; try again later
             log.warning("%s: polling job %s failed: %s", job.provider, job.job_id, exc)
+            answers = None
+        return answers if answers is not None else self._pushed(job)
+
+    def _pushed(self, job: JobRef) -> dict[str, Answer] | None:
+        """The job's answers if a push (a webhook) already closed it in the journal.
+
+        A job acknowledged without an id can only be answered by a push; without this
+        look, the run that submitted it would wait out its deadline for nothing.
+        """
+        op = job.operation.value
+        if any(r.job_id == job.job_id for r in self.store.journal_open(job.provider, op)):
             return None
+        stored = self.store.get_many(job.provider, op, list(job.keys))
+        cls = RESULT_TYPES[job.operation]
+        return {k: cls.from_dict(v) for k, v in stored.items()}
 
     def _finish(self, job: JobRef, answers: dict[str, Answer], *, complete: bool) -> list[str]:
         """Save what came back; return the job's keys still unanswered."""

@@ -49,14 +49,21 @@ class HttpProvider:
     def from_settings(cls: type[P], settings: Settings, *, policy: RetryPolicy | None = None) -> P:
         """Build the provider from resolved settings; a missing key is a ConfigurationError."""
         conf = settings.provider(cls.name)
+        client = cls._client(settings, conf.base_url or DEFAULT_BASE_URLS[cls.name], policy)
+        return cls(client, conf.options)
+
+    @classmethod
+    def _client(cls, settings: Settings, base_url: str, policy: RetryPolicy | None) -> HttpClient:
+        """A session to ``base_url`` with this provider's key, pace and error table."""
+        conf = settings.provider(cls.name)
         if not conf.api_key:
             raise ConfigurationError(
                 f"{cls.name} has no API key: set {cls.name.upper()}_API_KEY "
                 f"or api_key in the [{cls.name}] section of the config file"
             )
-        client = HttpClient(
+        return HttpClient(
             cls.name,
-            conf.base_url or DEFAULT_BASE_URLS[cls.name],
+            base_url,
             auth=cls.auth,
             secret=conf.api_key,
             rate_limit=conf.rate_limit,
@@ -65,7 +72,6 @@ class HttpProvider:
             errors=cls.errors,
             policy=policy,
         )
-        return cls(client, conf.options)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.client.base_url}>"

@@ -127,6 +127,9 @@ class Delivery:
     job_id: str
     #: the part of the body holding that job's result, as the vendor sent it
     result: Any
+    #: other ids the job may be journaled under (a submit acknowledged without an id
+    #: is journaled under a reference of ours that the result carries back)
+    also: tuple[str, ...] = ()
 
 
 @runtime_checkable

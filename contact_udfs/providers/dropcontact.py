@@ -1,110 +1,65 @@
 """Dropcontact: verify, find and enrich through batch jobs (seeds 000 and 001).
 
-v1 by default (``POST /v1/enrich/all`` then ``GET /v1/enrich/all/{id}``); the
-legacy ``/batch`` endpoints with ``options["api"] == "legacy"``. Answers are matched
-to inputs by our key in ``custom_fields`` - never by position, except on the legacy
-endpoint when ``custom_fields`` do not come back. Webhooks (``custom_callback_url``,
-subscriptions) only make answers arrive sooner: polling always works without them.
+v1 by default (``POST /v1/enrich/all`` then ``GET /v1/enrich/all/{id}`` at
+``https://api.dropcontact.com``); the legacy ``/batch`` endpoints of seed 000 (at
+``https://api.dropcontact.io``) with ``options["api"] == "legacy"``. Each API has its
+own base URL, both overridable. On v1, answers are matched to inputs by our key in
+``custom_fields``; legacy requests carry only the fields seed 000 lists (no
+``custom_fields``), so legacy answers are matched by position, checked against what
+was sent. How answers are read is in :mod:`._dropcontact_map`; pushes in
+:mod:`._dropcontact_hooks`. Webhooks only make answers arrive sooner: polling always
+works without them (except for a submit acknowledged without any ``request_id``,
+whose results can only be pushed).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import unicodedata
+import time
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from ..config import Settings
 from ..exceptions import (
     AuthenticationError,
     BadRequestError,
-    ConfigurationError,
+    ProviderError,
     ProviderResponseError,
     ProviderUnavailable,
     QuotaExceededError,
     RateLimitError,
 )
-from ..http import Ambiguous, Auth, ErrorRule
+from ..http import Ambiguous, Auth, ErrorRule, HttpClient, RetryPolicy
 from ..models import ENRICHMENT_FIELDS, Answer, Operation, Status
+from ._dropcontact_hooks import BATCH_FIELD, KEY_FIELD, REF_PREFIX, DropcontactPushes, ours
+from ._dropcontact_map import emails_of, is_processed, qualification_fields, ranked
 from ._http_provider import HttpProvider
-from .base import Delivery, JobRef, Submission, Task
+from .base import JobRef, Submission, Task
 
-__all__ = ["DropcontactProvider", "qualification_fields"]
+__all__ = ["LEGACY_BASE_URL", "DropcontactProvider", "qualification_fields"]
 
-#: the contact fields Dropcontact accepts (seed 001)
+#: seed 000's host for ``/batch``
+LEGACY_BASE_URL = "https://api.dropcontact.io"
+#: the contact fields v1 accepts (seed 001)
 INPUT_FIELDS = ("email", "first_name", "last_name", "full_name", "phone", "company", "website",
                 "num_siren", "linkedin", "siret", "country", "job", "company_linkedin")
-#: our key travels in custom_fields under this name and comes back untouched
-KEY_FIELD = "cu_key"
-_SUBSCRIPTION_FIELDS = ("callback_url", "period_s", "max_webhooks_per_period", "active")
-
-_LOCAL = {"nominative": "nominative", "nominatif": "nominative", "generic": "generic",
-          "generique": "generic", "non_confirm": "non_confirm", "non_confirme": "non_confirm",
-          "random": "random", "aleatoire": "random", "invalid": "invalid", "invalide": "invalid"}
-_DOMAIN = {"pro": "pro", "perso": "perso", "invalid": "invalid", "invalide": "invalid"}
-#: local-part qualification -> (status, reason)
-_VERDICTS = {
-    "nominative": (Status.DELIVERABLE, "accepted_email"),
-    "generic": (Status.DELIVERABLE, "role"),
-    "non_confirm": (Status.RISKY, "accept_all"),
-    "random": (Status.RISKY, "random"),
-    "invalid": (Status.UNDELIVERABLE, "rejected_email"),
-}
-#: which address is "the" address of a contact: lower is better; invalid ones never are
-_PREFERENCE = {"nominative": 0, "non_confirm": 1, "generic": 2, "random": 3}
+#: the contact fields legacy ``/batch`` lists (seed 000, "API fields")
+LEGACY_FIELDS = ("email", "first_name", "last_name", "full_name", "phone", "company", "website")
+#: seed 001: "One contact data must be less than 15 kB"
+MAX_CONTACT_BYTES = 15 * 1024
+#: a submit's ``credits_left`` answers ``credits()`` for this long without a call
+CREDITS_FRESH = 60.0
+_NOT_READY = "not ready"
 
 
-def _parse(qualification: Any) -> tuple[str, str] | None:
-    """``("nominative", "pro")`` from English or French labels, accents or not."""
-    if not isinstance(qualification, str) or "@" not in qualification:
-        return None
-    text = unicodedata.normalize("NFKD", qualification.strip().lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    local, _, domain = text.rpartition("@")
-    if local not in _LOCAL or domain not in _DOMAIN:
-        return None
-    return _LOCAL[local], _DOMAIN[domain]
+def contact_size(contact: Mapping[str, Any]) -> int:
+    """Bytes of one contact as JSON, measured the way it is sent."""
+    return len(json.dumps(contact, ensure_ascii=False).encode())
 
 
-def qualification_fields(qualification: Any) -> dict[str, Any] | None:
-    """Verification fields for a Dropcontact qualification; None if unrecognised."""
-    parsed = _parse(qualification)
-    if parsed is None:
-        return None
-    local, domain = parsed
-    if domain == "invalid":
-        return {"status": Status.UNDELIVERABLE, "reason": "invalid_domain"}
-    status, reason = _VERDICTS[local]
-    return {"status": status, "reason": reason, "free": domain == "perso",
-            "role": local == "generic", "catch_all": local == "non_confirm"}
-
-
-def _emails(contact: Mapping[str, Any]) -> list[dict[str, str]]:
-    value = contact.get("email")
-    if not isinstance(value, list):
-        return []
-    return [{"email": str(e["email"]), "qualification": str(e.get("qualification") or "")}
-            for e in value if isinstance(e, dict) and e.get("email")]
-
-
-def _ranked(emails: list[dict[str, str]]) -> list[tuple[dict[str, str], str, str]]:
-    """Usable addresses, best first, with their parsed qualification."""
-    out = []
-    for entry in emails:
-        parsed = _parse(entry["qualification"])
-        if parsed and parsed[0] in _PREFERENCE and parsed[1] != "invalid":
-            out.append((entry, *parsed))
-    return sorted(out, key=lambda item: (_PREFERENCE[item[1]], item[2] != "pro"))
-
-
-def _digest(contact: Mapping[str, Any]) -> str:
-    """Short fingerprint of a sent contact, to spot it echoed back unprocessed."""
-    text = json.dumps(contact, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-class DropcontactProvider(HttpProvider):
+class DropcontactProvider(DropcontactPushes, HttpProvider):
     """Dropcontact batch jobs; see the module docstring and docs/providers.md."""
 
     name = "dropcontact"
@@ -123,6 +78,27 @@ class DropcontactProvider(HttpProvider):
         524: ErrorRule(ProviderUnavailable, "Timeout: a timeout occurred"),
     }
 
+    def __init__(self, client: HttpClient, options: Mapping[str, Any] | None = None,
+                 legacy_client: HttpClient | None = None) -> None:
+        super().__init__(client, options)
+        #: the session to seed 000's host; ``client`` goes to v1's
+        self.legacy_client = legacy_client or client
+        self._credits: tuple[int, float] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *,
+                      policy: RetryPolicy | None = None) -> DropcontactProvider:
+        provider = super().from_settings(settings, policy=policy)
+        legacy = str(provider.options.get("legacy_base_url") or LEGACY_BASE_URL).rstrip("/")
+        if legacy != provider.client.base_url:
+            provider.legacy_client = cls._client(settings, legacy, policy)
+        return provider
+
+    def close(self) -> None:
+        super().close()
+        if self.legacy_client is not self.client:
+            self.legacy_client.close()
+
     @property
     def api(self) -> str:
         return "legacy" if str(self.options.get("api", "v1")).lower() == "legacy" else "v1"
@@ -138,100 +114,173 @@ class DropcontactProvider(HttpProvider):
             return "needs_company"
         return super().unsupported(operation, payload)
 
-    # ----- jobs ------------------------------------------------------------------------
-    def _contact(self, operation: Operation, task: Task) -> dict[str, Any]:
-        p = task.payload
+    # ----- submit ----------------------------------------------------------------------
+    def _contact(self, operation: Operation, task: Task, batch: str) -> dict[str, Any]:
+        p, legacy = task.payload, self.api == "legacy"
         if operation is Operation.VERIFY:
             contact: dict[str, Any] = {"email": task.key}
         else:
-            contact = {f: p[f] for f in INPUT_FIELDS if p.get(f) not in (None, "")}
+            fields = LEGACY_FIELDS if legacy else INPUT_FIELDS
+            contact = {f: p[f] for f in fields if p.get(f) not in (None, "")}
             if operation is Operation.FIND and p.get("domain") and not contact.get("website"):
                 contact["website"] = p["domain"]
-        contact["custom_fields"] = {KEY_FIELD: task.key}
+        if not legacy:  # users' own custom_fields go along; ours sit beside them
+            theirs = p.get("custom_fields")
+            custom = {str(k): v for k, v in theirs.items()} if isinstance(theirs, Mapping) else {}
+            contact["custom_fields"] = {**custom, KEY_FIELD: task.key, BATCH_FIELD: batch}
         return contact
 
     def submit(self, operation: Operation, tasks: Sequence[Task]) -> Submission:
         self._check(operation, tasks)
-        if not tasks:
-            return Submission()
-        contacts = [self._contact(operation, t) for t in tasks]
-        body: dict[str, Any] = {"data": contacts, "siren": bool(self.options.get("siren", False)),
-                                "language": str(self.options.get("language") or "en")}
-        if self.options.get("callback_url") and self.api == "v1":
-            body["custom_callback_url"] = str(self.options["callback_url"])
-        path = "/batch" if self.api == "legacy" else "/v1/enrich/all"
+        batch = uuid.uuid4().hex
+        answers: dict[str, Answer] = {}
+        sent: list[tuple[Task, dict[str, Any]]] = []
+        for task in tasks:
+            contact = self._contact(operation, task, batch)
+            if contact_size(contact) >= MAX_CONTACT_BYTES:  # refused locally, never billed
+                answers[task.key] = self._answer(
+                    operation, task.key, status=Status.INVALID, reason="contact_too_large")
+            else:
+                sent.append((task, contact))
+        if not sent:
+            return Submission(answers=answers)
         try:
-            reply = self.client.call("POST", path, paid=True, json=body)
+            return self._send(operation, sent, batch, answers)
+        except ProviderError as exc:
+            if not answers:
+                raise
+            # the refused contacts' answers are kept; the engine raises the error after
+            return Submission(answers=answers, error=exc)
+
+    def _send(self, operation: Operation, sent: list[tuple[Task, dict[str, Any]]], batch: str,
+              answers: dict[str, Answer]) -> Submission:
+        """POST the batch; the job to poll, or retryable unknowns if the fate is unclear."""
+        legacy = self.api == "legacy"
+        body: dict[str, Any] = {"data": [c for _, c in sent],
+                                "siren": bool(self.options.get("siren", False))}
+        if not legacy:
+            body["language"] = str(self.options.get("language") or "en")
+        callback = str(self.options.get("callback_url") or "") if not legacy else ""
+        if callback:
+            body["custom_callback_url"] = callback
+        client = self.legacy_client if legacy else self.client
+        tasks = [t for t, _ in sent]
+        try:
+            reply = client.call("POST", "/batch" if legacy else "/v1/enrich/all", paid=True,
+                                json=body)
         except Ambiguous as exc:
-            return self._ambiguous(operation, tasks, exc)
-        request_id = reply.get("request_id") if isinstance(reply, dict) else None
-        if isinstance(reply, dict) and reply.get("error") is True:
+            return Submission(answers={**answers, **self._ambiguous(operation, tasks, exc).answers})
+        job_id = self._accepted(reply, bool(callback), batch)
+        if job_id is None:
+            unclear = Ambiguous("provider_error", f"{self.name}: the submit answer has no id")
+            return Submission(answers={**answers,
+                                       **self._ambiguous(operation, tasks, unclear).answers})
+        meta: dict[str, Any] = {"api": self.api, "batch": batch}
+        if job_id.startswith(REF_PREFIX):
+            meta["callback_only"] = True
+        job = JobRef(provider=self.name, operation=operation, job_id=job_id,
+                     keys=tuple(t.key for t in tasks), meta=meta)
+        return Submission(answers=answers, job=job)
+
+    def _accepted(self, reply: Any, callback: bool, batch: str) -> str | None:
+        """The job id a submit answer gives, or None when it says nothing usable.
+
+        Seed 001 shows three accepting answers: ``{"request_id", "success": true,
+        "credits_left"}``, ``{"request_id", "status": "pending"}`` and, with
+        ``custom_callback_url``, ``{"status": "success", "message": "Enrichment request
+        received."}`` - no id at all: that job is journaled under our batch reference,
+        which every contact carries back in ``custom_fields``.
+        """
+        if not isinstance(reply, dict):
+            return None
+        if reply.get("error") is True or reply.get("success") is False:
             said = self.client.scrub(str(reply.get("reason") or reply.get("message") or "refused"))
             cls = QuotaExceededError if "credit" in said.lower() else BadRequestError
             raise cls(self.name, said, status_code=200, payload=reply)
-        if not request_id:
-            return self._ambiguous(operation, tasks, Ambiguous(
-                "provider_error", f"{self.name}: the submit answer has no request_id"))
-        sent = {t.key: _digest(c) for t, c in zip(tasks, contacts, strict=True)}
-        job = JobRef(provider=self.name, operation=operation, job_id=str(request_id),
-                     keys=tuple(t.key for t in tasks), meta={"api": self.api, "sent": sent})
-        return Submission(job=job)
+        left = reply.get("credits_left")
+        if isinstance(left, (int, float)) and not isinstance(left, bool):
+            self._credits = (int(left), time.monotonic())
+        request_id = reply.get("request_id")
+        if isinstance(request_id, (str, int)) and str(request_id):
+            return str(request_id)
+        if callback and str(reply.get("status", "")).lower() == "success":
+            return REF_PREFIX + batch
+        return None
 
+    # ----- poll --------------------------------------------------------------------------
     def poll(self, job: JobRef, *, final: bool = False) -> dict[str, Answer] | None:
         """Answers once the job is done; with ``final``, whatever is done so far.
 
         The final poll first asks normally: a finished job then answers every contact,
-        including the ones Dropcontact processed without finding anything (which look
-        exactly like their input). Only an unfinished job is asked ``forceResults``.
+        including the ones Dropcontact processed without finding anything. Only an
+        unfinished v1 job is asked ``forceResults``; what it hands back unprocessed is
+        left out (it stays journaled and is collected by a later poll, at no cost).
+        A job acknowledged without an id cannot be polled: only its push answers it.
         """
+        if job.meta.get("callback_only"):
+            return None
         try:
             data = self._fetch(job, force=False)
             if data is None and final and job.meta.get("api") != "legacy":
                 forced = self._fetch(job, force=True)
-                sent = job.meta.get("sent")
-                sent = sent if isinstance(sent, dict) else {}
-                return None if forced is None else self._match(job, forced, sent)
-        except BadRequestError as exc:
-            if exc.status_code == 404:  # never seen from Dropcontact, but then the job is gone
-                return self._expired(job)
-            raise
-        return None if data is None else self._match(job, data, None)
+                return None if forced is None else self._match(job, forced, forced=True)
+        except _Ended as ended:
+            return {k: self._unknown(job.operation, k, ended.reason, retryable=True)
+                    for k in job.keys}
+        return None if data is None else self._match(job, data, forced=False)
 
     def _fetch(self, job: JobRef, *, force: bool) -> list[Any] | None:
         job_id = quote(job.job_id, safe="")
         legacy = job.meta.get("api") == "legacy"
+        client = self.legacy_client if legacy else self.client
         path = f"/batch/{job_id}" if legacy else f"/v1/enrich/all/{job_id}"
         params = {"forceResults": "true"} if force else None
-        reply = self.client.call("GET", path, paid=False, params=params)
+        try:
+            reply = client.call("GET", path, paid=False, params=params)
+        except BadRequestError as exc:
+            if exc.status_code == 404:  # seed 000 lists it: the job is gone, at once
+                raise _Ended("job_lost") from None
+            raise
         if not isinstance(reply, dict):
             raise ProviderResponseError(self.name, "the job answer is not a JSON object")
         data = reply.get("data")
-        if not reply.get("success") or not isinstance(data, list):
-            return None  # "Request not ready yet" - possibly forever for an unknown id
-        return data
+        if reply.get("success") is True and reply.get("error") is not True \
+                and isinstance(data, list):
+            return data
+        said = str(reply.get("reason") or reply.get("message") or "")
+        if _NOT_READY in said.lower():
+            return None  # "Request not ready yet, try again in 30 seconds"
+        if reply.get("error") is True or reply.get("success") is False:
+            raise _Ended("provider_error")  # a failed job never becomes ready
+        raise ProviderResponseError(self.name, "the job answer has neither data nor a reason")
 
-    def _match(self, job: JobRef, contacts: list[Any],
-               sent: Mapping[str, str] | None) -> dict[str, Answer]:
-        """Answers keyed by task key; contacts echoed back unprocessed are left out."""
+    def _match(self, job: JobRef, contacts: list[Any], *, forced: bool) -> dict[str, Answer]:
+        """Answers keyed by task key; with ``forced``, unprocessed contacts are left out."""
         contacts = [c for c in contacts if isinstance(c, dict)]
         wanted = set(job.keys)
-        pairs: list[tuple[str, dict[str, Any]]] = []
-        for contact in contacts:
-            fields = contact.get("custom_fields")
-            key = fields.get(KEY_FIELD) if isinstance(fields, dict) else None
-            if key in wanted:
-                pairs.append((key, contact))
-        if not pairs and job.meta.get("api") == "legacy" and len(contacts) == len(job.keys):
-            pairs = list(zip(job.keys, contacts, strict=True))  # legacy: by position
-        elif not pairs and contacts:
+        pairs = [(key, c) for c in contacts if (key := ours(c)[0]) in wanted]
+        if not pairs and job.meta.get("api") == "legacy":
+            pairs = self._by_position(job, contacts)
+        if not pairs and contacts:
             return {k: self._unknown(job.operation, k, "provider_error", retryable=True)
                     for k in job.keys}
-        answers: dict[str, Answer] = {}
-        for key, contact in pairs:
-            if sent is not None and sent.get(key) == _digest(contact):
-                continue  # forceResults: not processed yet, stays pending
-            answers[key] = self._map(job.operation, key, contact)
-        return answers
+        return {key: self._map(job.operation, key, contact) for key, contact in pairs
+                if not forced or is_processed(contact)}
+
+    def _by_position(self, job: JobRef, contacts: list[dict[str, Any]]
+                     ) -> list[tuple[str, dict[str, Any]]]:
+        """Legacy answers in the order sent (seed 000's example keeps it), if they fit.
+
+        The count must match, and a verified address must be among those answered at
+        its position; otherwise nothing is guessed.
+        """
+        if len(contacts) != len(job.keys):
+            return []
+        for key, contact in zip(job.keys, contacts, strict=True):
+            addresses = {e["email"].lower() for e in emails_of(contact)}
+            if job.operation is Operation.VERIFY and addresses and key not in addresses:
+                return []
+        return list(zip(job.keys, contacts, strict=True))
 
     # ----- mapping ---------------------------------------------------------------------
     def reread(self, operation: Operation, key: str, raw: Mapping[str, Any]) -> Answer | None:
@@ -250,150 +299,71 @@ class DropcontactProvider(HttpProvider):
         return self._enrichment(key, contact)
 
     def _verification(self, key: str, contact: dict[str, Any]) -> Answer:
-        entry = next((e for e in _emails(contact) if e["email"].lower() == key.lower()), None)
+        entry = next((e for e in emails_of(contact) if e["email"].lower() == key.lower()), None)
         if entry is None:
             return self._unknown(Operation.VERIFY, key, "not_returned", retryable=False,
                                  raw=contact)
         fields = qualification_fields(entry["qualification"])
-        if fields is None:
+        if fields is None:  # the label is kept in raw["email"]
             fields = {"status": Status.UNKNOWN, "reason": "unrecognized_qualification"}
         return self._answer(Operation.VERIFY, key, contact, address=entry["email"].lower(),
                             **fields)
 
     def _found(self, key: str, contact: dict[str, Any]) -> Answer:
-        ranked = [r for r in _ranked(_emails(contact)) if r[1] in ("nominative", "non_confirm")]
+        best = [r for r in ranked(emails_of(contact)) if r[1] in ("nominative", "non_confirm")]
         echo = {f: str(contact[f]) for f in ("first_name", "last_name", "company")
                 if contact.get(f)}
-        if not ranked:
+        if not best:
             return self._answer(Operation.FIND, key, contact, status=Status.UNKNOWN,
                                 reason="not_found", email=None, **echo)
-        (best, local, domain), others = ranked[0], ranked[1:]
+        (entry, local, domain), others = best[0], best[1:]
         confidence = 0.6 if local == "non_confirm" else 0.9 if domain == "pro" else 0.7
-        fields = qualification_fields(best["qualification"]) or {}
+        fields = qualification_fields(entry["qualification"]) or {}
         return self._answer(
             Operation.FIND, key, contact, status=fields.get("status", Status.UNKNOWN),
-            reason=fields.get("reason"), email=best["email"], confidence=confidence,
+            reason=fields.get("reason"), email=entry["email"], confidence=confidence,
             candidates=[e["email"] for e, _, _ in others],
-            domain=best["email"].rpartition("@")[2].lower(), **echo,
+            domain=entry["email"].rpartition("@")[2].lower(), **echo,
         )
 
     def _enrichment(self, key: str, contact: dict[str, Any]) -> Answer:
-        emails = _emails(contact)
-        ranked = _ranked(emails)
-        best = ranked[0][0] if ranked else None
+        emails = emails_of(contact)
+        usable = ranked(emails)
+        best = usable[0][0] if usable else None
         fields = (qualification_fields(best["qualification"]) if best else None) or {
             "status": Status.UNKNOWN, "reason": "not_found"}
         text = {f: str(contact[f]) for f in ENRICHMENT_FIELDS
                 if f not in ("email", "qualification") and contact.get(f) not in (None, "")}
         custom = contact.get("custom_fields")
+        theirs = {k: v for k, v in custom.items() if k not in (KEY_FIELD, BATCH_FIELD)} \
+            if isinstance(custom, dict) else {}
         return self._answer(
             Operation.ENRICH, key, contact, status=fields["status"], reason=fields["reason"],
             email=best["email"] if best else None,
             qualification=best["qualification"] if best else None, emails=emails,
-            custom_fields={k: v for k, v in (custom or {}).items() if k != KEY_FIELD}, **text,
+            custom_fields=theirs, **text,
         )
 
-    # ----- free calls: balance, webhooks -------------------------------------------------
+    # ----- balance ---------------------------------------------------------------------
     def credits(self) -> int | None:
+        """Credits left: the last submit's ``credits_left`` if recent, else the free check.
+
+        The check is seed 001's ``POST /v1/enrich/all {"data": [{}]}`` on v1's host,
+        whichever API submits (seed 000 documents no free check for ``/batch``).
+        """
+        if self._credits is not None and time.monotonic() - self._credits[1] < CREDITS_FRESH:
+            return self._credits[0]
         reply = self.client.call("POST", "/v1/enrich/all", paid=False, json={"data": [{}]})
         left = reply.get("credits_left") if isinstance(reply, dict) else None
-        return int(left) if isinstance(left, (int, float)) else None
-
-    def parse_webhook(self, payload: Any, operation: Operation) -> dict[str, Answer]:
-        """Answers from a received webhook body (events list, one event, or a bare result).
-
-        Only contacts carrying our key in ``custom_fields`` are answered; the rest are
-        someone else's and ignored.
-        """
-        events = payload if isinstance(payload, list) else [payload]
-        answers: dict[str, Answer] = {}
-        for event in events:
-            if not isinstance(event, dict):
-                continue
-            data = event.get("data")
-            contacts = data.get("data") if isinstance(data, dict) else data
-            for contact in contacts if isinstance(contacts, list) else []:
-                fields = contact.get("custom_fields") if isinstance(contact, dict) else None
-                key = fields.get(KEY_FIELD) if isinstance(fields, dict) else None
-                if isinstance(key, str) and key:
-                    answers[key] = self._map(operation, key, contact)
-        return answers
-
-    def split_delivery(self, body: Any) -> list[Delivery]:
-        """``enrich_api_result`` events (seed 001: a list of them; one alone is taken too)."""
-        events = body if isinstance(body, list) else [body]
-        out = []
-        for event in events:
-            if not isinstance(event, dict):
-                raise ValueError("a Dropcontact delivery is a list of event objects")
-            if event.get("event_type") != "enrich_api_result":
-                continue
-            data = event.get("data") if isinstance(event.get("data"), dict) else {}
-            request_id, contacts = data.get("request_id"), data.get("data")
-            if not (isinstance(request_id, str) and request_id and isinstance(contacts, list)):
-                raise ValueError("an enrich_api_result event needs data.request_id and data.data")
-            out.append(Delivery(request_id, event))
-        return out
-
-    def parse_delivery(self, job: JobRef, result: Any) -> dict[str, Answer]:
-        """The job's contacts in one event, mapped as a poll maps them (by our key only)."""
-        answers = self.parse_webhook(result, job.operation)
-        return {k: a for k, a in answers.items() if k in job.keys}
-
-    def create_subscription(self, callback_url: str, *, period_s: int = 5,
-                            max_webhooks_per_period: int = 30, active: bool = True) -> str:
-        """Subscribe ``callback_url`` to enrichment results; returns the subscription id."""
-        body = {"event_type": "enrich_api_result", "callback_url": callback_url,
-                "period_s": period_s, "max_webhooks_per_period": max_webhooks_per_period,
-                "active": active}
-        _validate_subscription(body)
-        reply = self.client.call("POST", "/v1/webhooks/subscriptions", paid=False, json=body)
-        sub_id = reply.get("id") if isinstance(reply, dict) else None
-        if not sub_id:
-            raise ProviderResponseError(self.name, "the subscription answer has no id")
-        return str(sub_id)
-
-    def list_subscriptions(self) -> list[dict[str, Any]]:
-        reply = self.client.call("GET", "/v1/webhooks/subscriptions", paid=False)
-        data = reply.get("data", reply) if isinstance(reply, dict) else reply
-        return [dict(s) for s in data if isinstance(s, dict)] if isinstance(data, list) else []
-
-    def edit_subscription(self, subscription_id: str, **changes: Any) -> dict[str, Any]:
-        """Change ``callback_url``, ``period_s``, ``max_webhooks_per_period`` or ``active``."""
-        unknown = sorted(set(changes) - set(_SUBSCRIPTION_FIELDS))
-        if unknown:
-            raise ConfigurationError(
-                f"cannot change {', '.join(unknown)} of a subscription; allowed: "
-                f"{', '.join(_SUBSCRIPTION_FIELDS)} (event_type needs delete + create)")
-        if not changes:
-            raise ConfigurationError("edit_subscription needs at least one change")
-        _validate_subscription(changes)
-        reply = self.client.call("PUT", _sub_path(subscription_id), paid=False, json=changes)
-        return dict(reply) if isinstance(reply, dict) else {}
-
-    def delete_subscription(self, subscription_id: str) -> None:
-        self.client.call("DELETE", _sub_path(subscription_id), paid=False)
+        if not isinstance(left, (int, float)) or isinstance(left, bool):
+            return None
+        self._credits = (int(left), time.monotonic())
+        return int(left)
 
 
-def _sub_path(subscription_id: str) -> str:
-    if not str(subscription_id).strip():
-        raise ConfigurationError("a subscription id is required")
-    return f"/v1/webhooks/subscriptions/{quote(str(subscription_id), safe='')}"
+class _Ended(Exception):
+    """A poll answer saying the job will never be ready (``reason`` for its contacts)."""
 
-
-def _validate_subscription(fields: Mapping[str, Any]) -> None:
-    """The vendor's documented bounds, checked before any call."""
-    url = fields.get("callback_url")
-    if "callback_url" in fields and not (
-        isinstance(url, str) and url.startswith(("http://", "https://"))
-    ):
-        raise ConfigurationError(f"callback_url must be an http(s) URL, got {url!r}")
-    for name, low, high in (("period_s", 1, 60), ("max_webhooks_per_period", 1, 100)):
-        value = fields.get(name)
-        if name in fields and not (
-            isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-        ):
-            raise ConfigurationError(f"{name} must be an integer from {low} to {high}, "
-                                     f"got {value!r}")
-    if "active" in fields and not isinstance(fields["active"], bool):
-        raise ConfigurationError("active must be True or False")
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -2,7 +2,12 @@
 
 Follows seeds 000/001: ``X-Access-Token`` auth, at most 250 contacts of 15 kB each, one
 credit per non-empty contact charged at submit, ``{"data": [{}]}`` as a free balance
-check, "not ready" answers until the job is done (and forever for an unknown id).
+check, "not ready" answers until the job is done. v1 lives on one host
+(api.dropcontact.com, the ``/dropcontact`` prefix) and legacy ``/batch`` on another
+(api.dropcontact.io, ``/dropcontact-legacy``); neither answers the other's paths.
+
+Where the seeds are silent, :class:`Readings` holds each plausible reading as a knob
+(``Sandbox.dropcontact_reading``), so the client is tested under every one of them.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import dataclass, fields
 from typing import Any
 
 from .enrich import contact_key, enrich_contact
@@ -25,6 +31,52 @@ MAX_CONTACT_BYTES = 15 * 1024
 NOT_READY = {"error": False, "reason": "Request not ready yet, try again in 30 seconds",
              "success": False}
 EVENT_TYPES = ("enrich_api_result",)
+#: seed 001 "Response Fields" (what a processed contact may gain)
+OUTPUT_FIELDS = ("civility", "first_name", "last_name", "full_name", "email", "phone",
+                 "mobile_phone", "company", "website", "linkedin", "siren", "siret",
+                 "siret_address", "vat", "nb_employees", "naf5_code", "naf5_des", "siret_zip",
+                 "siret_city", "country", "company_linkedin", "company_turnover",
+                 "company_results", "job", "job_level", "job_function")
+#: seed 000 "Response fields": all a legacy ``/batch`` contact holds
+LEGACY_OUTPUT = ("civility", "first_name", "last_name", "full_name", "email", "phone",
+                 "company", "website", "linkedin", "facebook", "twitter", "siren", "siret",
+                 "siret_address", "vat", "nb_employees", "naf5_code", "naf5_des")
+CALLBACK_ACK = {"status": "success", "message": "Enrichment request received."}
+
+
+@dataclass
+class Readings:
+    """The readings of what seeds 000/001 leave open; defaults are the first shown."""
+
+    #: ``forceResults`` unprocessed contacts: "exact" input echo, or "padded" with the
+    #: output fields as null
+    force_echo: str = "exact"
+    #: a poll of an id the vendor does not know: "not_ready" forever, or "404"
+    unknown_id: str = "not_ready"
+    #: legacy ``/batch`` answers echo ``custom_fields`` (True) or drop them (False)
+    legacy_echo: bool = True
+    #: the submit answer: "request_id" (``{error, request_id, success, credits_left}``),
+    #: "pending" (``{request_id, status: "pending"}``) or "callback_ack" (with
+    #: ``custom_callback_url``: ``{"status": "success", "message": ...}``, no id)
+    submit_reply: str = "request_id"
+    #: a reason to fail every unfinished job with (``error: true`` on poll), or None
+    job_error: str | None = None
+    #: pushes name the job's ``request_id`` (True), or leave it ``""`` as seed 001's
+    #: example does (False)
+    push_request_id: bool = True
+
+    _CHOICES = {"force_echo": ("exact", "padded"), "unknown_id": ("not_ready", "404"),
+                "submit_reply": ("request_id", "pending", "callback_ack")}
+
+    def set(self, **changes: Any) -> None:
+        names = {f.name for f in fields(self)}
+        for name, value in changes.items():
+            if name not in names:
+                raise ValueError(f"unknown Dropcontact reading {name!r}; one of {sorted(names)}")
+            allowed = self._CHOICES.get(name)
+            if allowed and value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+            setattr(self, name, value)
 
 
 def _error(status: int, reason: str) -> Reply:
@@ -40,20 +92,26 @@ class DropcontactAPI:
 
     provider = PROVIDER
 
-    def __init__(self, state: State, world: World, key: str) -> None:
+    def __init__(self, state: State, world: World, key: str, *, legacy: bool = False,
+                 readings: Readings | None = None) -> None:
         self.state, self.world, self.key = state, world, key
+        #: this host serves seed 000's ``/batch`` (True) or seed 001's v1 paths (False)
+        self.legacy = legacy
+        self.readings = readings or Readings()
 
     # ----- routing ------------------------------------------------------------------
     def endpoint(self, req: Request) -> str | None:
         p, m = req.path, req.method
+        if self.legacy:
+            if p == "/batch" and m == "POST":
+                return "dropcontact.legacy_submit"
+            if p.startswith("/batch/") and m == "GET" and p.count("/") == 2:
+                return "dropcontact.legacy_poll"
+            return None
         if p == "/v1/enrich/all" and m == "POST":
             return "dropcontact.credits" if self._is_credit_check(req) else "dropcontact.submit"
         if p.startswith("/v1/enrich/all/") and m == "GET" and p.count("/") == 4:
             return "dropcontact.poll"
-        if p == "/batch" and m == "POST":
-            return "dropcontact.legacy_submit"
-        if p.startswith("/batch/") and m == "GET" and p.count("/") == 2:
-            return "dropcontact.legacy_poll"
         if p == "/v1/webhooks/subscriptions" and m in ("GET", "POST"):
             return "dropcontact.webhooks"
         if p.startswith("/v1/webhooks/subscriptions/") and m in ("GET", "PUT", "DELETE"):
@@ -127,11 +185,19 @@ class DropcontactAPI:
         siren = body.get("siren") is True
         results = [enrich_contact(self.world, c, siren=siren, language=language) if c else {}
                    for c in data]
+        if legacy:
+            results = [self._legacy_result(c) for c in results]
         job = Job(request_id, "dropcontact_legacy" if legacy else "dropcontact", list(data),
                   results, time.monotonic(), never_ready=never_ready)
         self.state.add_job(job)
-        reply = json_reply(200, {"error": False, "request_id": request_id, "success": True,
-                                 "credits_left": left})
+        shape = "request_id" if legacy else self.readings.submit_reply
+        if shape == "callback_ack" and callback:
+            reply = json_reply(200, dict(CALLBACK_ACK))
+        elif shape == "pending":
+            reply = json_reply(200, {"request_id": request_id, "status": "pending"})
+        else:
+            reply = json_reply(200, {"error": False, "request_id": request_id, "success": True,
+                                     "credits_left": left})
         targets = [] if legacy else self._webhook_targets(callback)
         if targets and not never_ready:
             reply.after.append(schedule(self.state, PROVIDER, request_id, targets,
@@ -143,28 +209,53 @@ class DropcontactAPI:
             subs = [s["callback_url"] for s in self.state.subscriptions.values() if s["active"]]
         return ([callback] if callback else []) + subs
 
-    @staticmethod
-    def _webhook_payload(job: Job) -> list[dict[str, Any]]:
+    def _webhook_payload(self, job: Job) -> list[dict[str, Any]]:
+        request_id = job.id if self.readings.push_request_id else ""  # seed 001 shows ""
         return [{"id": uuid.uuid4().hex, "version": 1, "event_type": "enrich_api_result",
                  "occurred_at": int(time.time()),
-                 "data": {"data": job.results, "request_id": job.id}}]
+                 "data": {"data": job.results, "request_id": request_id}}]
+
+    def _legacy_result(self, contact: dict[str, Any]) -> dict[str, Any]:
+        """A contact as seed 000 answers it: its response fields only."""
+        out = {k: v for k, v in contact.items() if k in LEGACY_OUTPUT}
+        linkedin = contact.get("linkedin")
+        if isinstance(linkedin, str) and "/in/" in linkedin:
+            handle = linkedin.rstrip("/").rsplit("/", 1)[1]
+            out["facebook"] = f"https://www.facebook.com/{handle}"
+            out["twitter"] = f"https://twitter.com/{handle.replace('-', '_')[:15]}"
+        if self.readings.legacy_echo and "custom_fields" in contact:
+            out["custom_fields"] = contact["custom_fields"]
+        return out
 
     def _poll(self, req: Request, legacy: bool) -> Reply:
         job_id = req.path.rsplit("/", 1)[1]
         kind = "dropcontact_legacy" if legacy else "dropcontact"
         existing = self.state.get_job(job_id)
         if existing is None or existing.kind != kind:
-            return json_reply(200, NOT_READY)  # the real API never says "no such id"
+            if self.readings.unknown_id == "404":  # seed 000 lists 404 "Not Found"
+                return _error(404, "The specified resource could not be found.")
+            return json_reply(200, NOT_READY)
         job, ready = self.state.poll_job(job_id)
         assert job is not None
         if ready:
             return json_reply(200, {"data": job.results, "error": False, "success": True})
+        if self.readings.job_error:
+            return _error(200, self.readings.job_error)
         force = req.query.get("forceResults", "").lower() in ("true", "1", "yes")
-        if force and not job.never_ready:
+        if force and not job.never_ready and not legacy:
             done = len(job.inputs) // 2
-            partial = job.results[:done] + [dict(c) for c in job.inputs[done:]]
+            partial = job.results[:done] + [self._unprocessed(c) for c in job.inputs[done:]]
             return json_reply(200, {"data": partial, "error": False, "success": True})
         return json_reply(200, NOT_READY)
+
+    def _unprocessed(self, contact: dict[str, Any]) -> dict[str, Any]:
+        """Seed 001: "Unprocessed contacts will return their input data" - as sent, or
+        with the output fields it lacks serialized as null."""
+        echo = dict(contact)
+        if self.readings.force_echo == "padded":
+            for name in OUTPUT_FIELDS:
+                echo.setdefault(name, None)
+        return echo
 
     # ----- webhook subscriptions ------------------------------------------------------
     def _webhooks(self, req: Request) -> Reply:

@@ -12,19 +12,18 @@ from . import names
 from .emailaddr import domain_from_website, fold, normalize_email
 from .world import Company, Person, Verdict, World
 
-FRENCH_LOCAL = {"nominative": "nominatif", "generic": "generique", "non_confirm": "non_confirme",
-                "random": "aleatoire", "invalid": "invalide"}
-FRENCH_DOMAIN = {"pro": "pro", "perso": "perso", "invalid": "invalide"}
 COUNTRIES = {"FR": "France", "US": "United States", "GB": "United Kingdom", "DE": "Germany",
              "ES": "Spain"}
 _CIVILITY = {fold(first): civ for first, civ in names.FIRST_NAMES}
 
 
 def qualify(verdict: Verdict, language: str) -> str:
-    """``nominative@pro`` in English, ``nominatif@pro`` otherwise (Dropcontact's default)."""
-    if language == "en":
-        return verdict.qualification
-    return f"{FRENCH_LOCAL[verdict.local_kind]}@{FRENCH_DOMAIN[verdict.domain_kind]}"
+    """The qualification label: seeds 000/001 document only the English ones.
+
+    ``language`` changes the language of the results (seed 001), but no seed shows a
+    qualification in another language, so none is invented here.
+    """
+    return verdict.qualification
 
 
 def _names(contact: dict[str, Any]) -> tuple[str, str]:

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from .coldlead import ColdLeadAPI
-from .dropcontact import DropcontactAPI
+from .dropcontact import DropcontactAPI, Readings
 from .faults import ENDPOINTS, PROVIDERS, Fault
 from .fullcontact import FullContactAPI
 from .messages import VendorAPI
@@ -23,6 +23,8 @@ from .world import World, get_world
 
 KEYS = {p: f"sandbox-{p}-key" for p in PROVIDERS}
 ENV_NAMES = {p: (f"{p.upper()}_API_KEY", f"{p.upper()}_BASE_URL") for p in PROVIDERS}
+#: seed 000's ``/batch`` is on its own host: served under this prefix
+DROPCONTACT_LEGACY = "dropcontact-legacy"
 
 
 def _check_provider(provider: str) -> str:
@@ -59,8 +61,13 @@ class Sandbox:
         self.state = State(balances, job_polls_before_ready,
                            {"coldlead": coldlead_rate, "dropcontact": dropcontact_rate,
                             "fullcontact": fullcontact_rate})
+        #: Dropcontact's readings of what its seeds leave open (see ``dropcontact_reading``)
+        self.dropcontact_readings = Readings()
+        dc = (self.state, self.world, self.keys["dropcontact"])
         self._apis: dict[str, VendorAPI] = {
-            "dropcontact": DropcontactAPI(self.state, self.world, self.keys["dropcontact"]),
+            "dropcontact": DropcontactAPI(*dc, readings=self.dropcontact_readings),
+            DROPCONTACT_LEGACY: DropcontactAPI(*dc, legacy=True,
+                                               readings=self.dropcontact_readings),
             "fullcontact": FullContactAPI(self.state, self.world, self.keys["fullcontact"]),
             "coldlead": ColdLeadAPI(self.state, self.world, self.keys["coldlead"]),
         }
@@ -130,13 +137,19 @@ class Sandbox:
     def base_urls(self) -> dict[str, str]:
         return {p: f"{self.url}/{p}" for p in PROVIDERS}
 
+    @property
+    def dropcontact_legacy_url(self) -> str:
+        """Base URL of the legacy ``/batch`` host (seed 000's api.dropcontact.io)."""
+        return f"{self.url}/{DROPCONTACT_LEGACY}"
+
     def env(self) -> dict[str, str]:
-        """The six variables pointing the package at this sandbox."""
+        """The variables pointing the package at this sandbox (keys and base URLs)."""
         urls = self.base_urls
         out: dict[str, str] = {}
         for p in PROVIDERS:
             key_var, url_var = ENV_NAMES[p]
             out[key_var], out[url_var] = self.keys[p], urls[p]
+        out["DROPCONTACT_LEGACY_BASE_URL"] = self.dropcontact_legacy_url
         return out
 
     # ----- observations ---------------------------------------------------------------
@@ -217,6 +230,17 @@ class Sandbox:
     def set_job_delay(self, seconds: float) -> None:
         with self.state.lock:
             self.state.job_delay = max(0.0, float(seconds))
+
+    def dropcontact_reading(self, reset: bool = False, **readings: Any) -> Readings:
+        """Choose how Dropcontact reads what seeds 000/001 leave open (``force_echo``,
+        ``unknown_id``, ``legacy_echo``, ``submit_reply``, ``job_error``,
+        ``push_request_id``); ``reset=True`` first restores the defaults. Returns the
+        readings in force."""
+        with self.state.lock:
+            if reset:
+                self.dropcontact_readings.set(**vars(Readings()))
+            self.dropcontact_readings.set(**readings)
+            return self.dropcontact_readings
 
     def set_rate(self, provider: str, limit: int | None, window_s: float = 60.0) -> None:
         """A fixed window of ``limit`` requests per ``window_s``; ``limit=None`` removes it."""

@@ -89,7 +89,7 @@ def test_not_ready_until_n_polls_then_results_in_order(api, sb):
     assert sb.credits_spent("dropcontact") == 2  # polls are free
 
 
-def test_unknown_id_is_not_ready_forever(api):
+def test_unknown_id_is_not_ready_forever_by_default(api):
     for _ in range(3):
         body = api.dc_poll("no-such-request").json()
         assert body["success"] is False and "not ready" in body["reason"]
@@ -129,14 +129,14 @@ def test_unknown_person_gets_generic_address_only(api):
     assert c["email"] == [{"email": "contact@acme-robotics.com", "qualification": "generic@pro"}]
 
 
-def test_french_labels_by_default_english_on_request(api):
+@pytest.mark.parametrize("language", [None, "en", "fr"])
+def test_only_documented_labels_whatever_the_language(api, language):
+    """Seeds 000/001 show English qualifications only: no other vocabulary is invented."""
     contacts = [{"email": "contact@acme-robotics.com"}, {"email": "nobody1@acme-robotics.com"},
                 {"email": "someone@mailinator.com"}, {"email": "not-an-email"}]
-    fr = api.dc_wait(api.dc_submit(contacts).json()["request_id"])["data"]
-    en = api.dc_wait(api.dc_submit(contacts, language="en").json()["request_id"])["data"]
-    assert [c["email"][0]["qualification"] for c in fr] == [
-        "generique@pro", "invalide@pro", "aleatoire@perso", "invalide@invalide"]
-    assert [c["email"][0]["qualification"] for c in en] == [
+    options = {} if language is None else {"language": language}
+    data = api.dc_wait(api.dc_submit(contacts, **options).json()["request_id"])["data"]
+    assert [c["email"][0]["qualification"] for c in data] == [
         "generic@pro", "invalid@pro", "random@perso", "invalid@invalid"]
 
 
@@ -149,19 +149,109 @@ def test_dropcontact_misses_some_people_deterministically(api, sb):
         assert all(e["qualification"] != "nominative@pro" for e in c.get("email", []))
 
 
-def test_legacy_batch(api, sb):
-    r = api.dc("POST", "/batch", json={"data": [{"email": "contact@acme-robotics.com",
-                                                 "custom_fields": {"id": "x"}}]})
-    assert r.status_code == 200 and r.json()["credits_left"] == 9_999
+def _legacy(api, sb, method, path, **kw):
+    headers = {"X-Access-Token": sb.keys["dropcontact"]}
+    return api.http.request(method, sb.dropcontact_legacy_url + path, headers=headers,
+                            timeout=5, **kw)
+
+
+@pytest.fixture
+def readings(sb):
+    yield sb.dropcontact_reading
+    sb.dropcontact_reading(reset=True)
+
+
+@pytest.mark.parametrize("echo", [True, False])
+def test_legacy_batch_on_its_own_host(api, sb, readings, echo):
+    readings(legacy_echo=echo)
+    r = _legacy(api, sb, "POST", "/batch", json={"data": [
+        {"email": "contact@acme-robotics.com", "custom_fields": {"id": "x"}},
+        {"first_name": "Ada", "last_name": "Lovelace", "website": "acme-robotics.com"}]})
+    assert r.status_code == 200 and r.json()["credits_left"] == 9_998
     rid = r.json()["request_id"]
-    assert api.dc("GET", f"/batch/{rid}").json()["success"] is False
-    done = api.dc("GET", f"/batch/{rid}").json()
-    assert done["data"][0]["email"][0]["qualification"] == "generic@pro"  # English labels
-    assert done["data"][0]["custom_fields"] == {"id": "x"}
-    big = api.dc("POST", "/batch", json={"data": [{"email": "a@b.co"}] * 251})
+    assert _legacy(api, sb, "GET", f"/batch/{rid}").json()["success"] is False
+    done = _legacy(api, sb, "GET", f"/batch/{rid}").json()
+    first, ada = done["data"]
+    assert first["email"][0]["qualification"] == "generic@pro"
+    assert ("custom_fields" in first) is echo
+    assert first.get("custom_fields", {"id": "x"}) == {"id": "x"}
+    assert ada["facebook"].startswith("https://www.facebook.com/") and ada["twitter"]
+    assert not {"job", "job_level", "mobile_phone", "country"} & set(ada)  # v1-only fields
+    big = _legacy(api, sb, "POST", "/batch", json={"data": [{"email": "a@b.co"}] * 251})
     assert big.status_code == 400
     assert sb.requests("dropcontact.legacy_submit") == 2
     assert sb.requests("dropcontact.legacy_poll") == 2
+    assert sb.credits_spent("dropcontact") == 2
+
+
+def test_each_host_serves_only_its_own_api(api, sb):
+    assert api.dc("POST", "/batch", json={"data": [{"email": "a@acme-robotics.com"}]}
+                  ).status_code == 404
+    assert _legacy(api, sb, "POST", "/v1/enrich/all", json={"data": [{}]}).status_code == 404
+    assert sb.credits_spent("dropcontact") == 0
+
+
+@pytest.mark.parametrize("echo", ["exact", "padded"])
+def test_force_results_echo_readings(api, sb, readings, echo):
+    readings(force_echo=echo)
+    sb.set_job_polls_before_ready(5)
+    contacts = [{"email": "contact@acme-robotics.com"}, {"email": "info@acme-robotics.com"},
+                {"email": "sales@acme-robotics.com", "custom_fields": {"k": "v"}}]
+    rid = api.dc_submit(contacts).json()["request_id"]
+    data = api.dc_poll(rid, forceResults="true").json()["data"]
+    assert isinstance(data[0]["email"], list)
+    unprocessed = data[1:]
+    if echo == "exact":
+        assert unprocessed == contacts[1:]
+    else:
+        for sent, got in zip(contacts[1:], unprocessed, strict=True):
+            assert {k: v for k, v in got.items() if v is not None} == sent
+            assert got["civility"] is None and got["job"] is None
+
+
+@pytest.mark.parametrize("reading, status", [("not_ready", 200), ("404", 404)])
+def test_unknown_id_readings(api, sb, readings, reading, status):
+    readings(unknown_id=reading)
+    for _ in range(2):
+        r = api.dc_poll("no-such-request")
+        assert r.status_code == status and r.json()["success"] is False
+    legacy = _legacy(api, sb, "GET", "/batch/no-such-request")
+    assert legacy.status_code == status
+
+
+@pytest.mark.parametrize("shape, expected", [
+    ("request_id", {"error", "request_id", "success", "credits_left"}),
+    ("pending", {"request_id", "status"}),
+    ("callback_ack", {"status", "message"}),
+])
+def test_submit_answer_shapes(api, sb, readings, sink, shape, expected):
+    readings(submit_reply=shape)
+    r = api.dc_submit([{"email": "contact@acme-robotics.com", "custom_fields": {"k": "v"}}],
+                      custom_callback_url=sink.url + "/cb")
+    assert set(r.json()) == expected
+    if shape == "callback_ack":
+        assert r.json() == {"status": "success", "message": "Enrichment request received."}
+    pushed = sink.wait(1)
+    assert pushed[0]["body"][0]["data"]["data"][0]["custom_fields"] == {"k": "v"}
+    assert sb.credits_spent("dropcontact") == 1
+    # without a callback URL the documented id answer stays
+    plain = api.dc_submit([{"email": "info@acme-robotics.com"}]).json()
+    assert plain.get("request_id")
+
+
+def test_job_error_reading(api, sb, readings):
+    sb.set_job_polls_before_ready(3)
+    rid = api.dc_submit([{"email": "contact@acme-robotics.com"}]).json()["request_id"]
+    readings(job_error="Internal processing error")
+    body = api.dc_poll(rid).json()
+    assert body == {"error": True, "reason": "Internal processing error", "success": False}
+
+
+def test_unknown_reading_is_refused(sb):
+    with pytest.raises(ValueError, match="force_echo"):
+        sb.dropcontact_reading(force_echo="sometimes")
+    with pytest.raises(ValueError, match="unknown Dropcontact reading"):
+        sb.dropcontact_reading(colour="red")
 
 
 def test_rate_limit_429(api, sb):

@@ -51,8 +51,10 @@ def test_keys_and_env(sb):
                        "coldlead": "sandbox-coldlead-key"}
     env = sb.env()
     assert set(env) == {"DROPCONTACT_API_KEY", "DROPCONTACT_BASE_URL", "FULLCONTACT_API_KEY",
-                        "FULLCONTACT_BASE_URL", "COLDLEAD_API_KEY", "COLDLEAD_BASE_URL"}
+                        "FULLCONTACT_BASE_URL", "COLDLEAD_API_KEY", "COLDLEAD_BASE_URL",
+                        "DROPCONTACT_LEGACY_BASE_URL"}
     assert env["COLDLEAD_BASE_URL"] == sb.base_urls["coldlead"]
+    assert env["DROPCONTACT_LEGACY_BASE_URL"] == sb.dropcontact_legacy_url
 
 
 def test_constructor_knobs():

@@ -47,6 +47,9 @@ def comparable(answer: Any) -> dict[str, Any]:
     data = answer.to_dict()
     for name in ("checked_at", "from_cache"):
         data.pop(name, None)
+    custom = data.get("raw", {}).get("custom_fields")
+    if isinstance(custom, dict):
+        custom.pop("cu_batch", None)  # the reference of the batch it was sent in
     return data
 
 

@@ -6,7 +6,8 @@ check, "not ready" answers until the job is done. v1 lives on one host
 (api.dropcontact.com, the ``/dropcontact`` prefix) and legacy ``/batch`` on another
 (api.dropcontact.io, ``/dropcontact-legacy``); neither answers the other's paths.
 
-Where the seeds are silent, :class:`Readings` holds each plausible reading as a knob
+Where the seeds are silent, :class:`DropcontactReadings` holds each plausible reading as a
+knob
 (``Sandbox.dropcontact_reading``), so the client is tested under every one of them.
 """
 
@@ -45,7 +46,7 @@ CALLBACK_ACK = {"status": "success", "message": "Enrichment request received."}
 
 
 @dataclass
-class Readings:
+class DropcontactReadings:
     """The readings of what seeds 000/001 leave open; defaults are the first shown."""
 
     #: ``forceResults`` unprocessed contacts: "exact" input echo, or "padded" with the
@@ -93,11 +94,11 @@ class DropcontactAPI:
     provider = PROVIDER
 
     def __init__(self, state: State, world: World, key: str, *, legacy: bool = False,
-                 readings: Readings | None = None) -> None:
+                 readings: DropcontactReadings | None = None) -> None:
         self.state, self.world, self.key = state, world, key
         #: this host serves seed 000's ``/batch`` (True) or seed 001's v1 paths (False)
         self.legacy = legacy
-        self.readings = readings or Readings()
+        self.readings = readings or DropcontactReadings()
 
     # ----- routing ------------------------------------------------------------------
     def endpoint(self, req: Request) -> str | None:

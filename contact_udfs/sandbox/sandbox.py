@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from .coldlead import ColdLeadAPI
-from .dropcontact import DropcontactAPI, Readings
+from .dropcontact import DropcontactAPI, DropcontactReadings
 from .faults import ENDPOINTS, PROVIDERS, Fault
 from .fullcontact import FullContactAPI
 from .messages import VendorAPI
@@ -62,7 +62,7 @@ class Sandbox:
                            {"coldlead": coldlead_rate, "dropcontact": dropcontact_rate,
                             "fullcontact": fullcontact_rate})
         #: Dropcontact's readings of what its seeds leave open (see ``dropcontact_reading``)
-        self.dropcontact_readings = Readings()
+        self.dropcontact_readings = DropcontactReadings()
         dc = (self.state, self.world, self.keys["dropcontact"])
         self._apis: dict[str, VendorAPI] = {
             "dropcontact": DropcontactAPI(*dc, readings=self.dropcontact_readings),
@@ -231,14 +231,16 @@ class Sandbox:
         with self.state.lock:
             self.state.job_delay = max(0.0, float(seconds))
 
-    def dropcontact_reading(self, reset: bool = False, **readings: Any) -> Readings:
+    def dropcontact_reading(
+        self, reset: bool = False, **readings: Any
+    ) -> DropcontactReadings:
         """Choose how Dropcontact reads what seeds 000/001 leave open (``force_echo``,
         ``unknown_id``, ``legacy_echo``, ``submit_reply``, ``job_error``,
         ``push_request_id``); ``reset=True`` first restores the defaults. Returns the
         readings in force."""
         with self.state.lock:
             if reset:
-                self.dropcontact_readings.set(**vars(Readings()))
+                self.dropcontact_readings.set(**vars(DropcontactReadings()))
             self.dropcontact_readings.set(**readings)
             return self.dropcontact_readings
 
@@ -258,9 +260,10 @@ class Sandbox:
             self.state.readings = self.state.readings.with_(**readings)
 
     def reset_readings(self) -> None:
-        """Back to the default reading of every silent place."""
+        """Back to the default reading of every silent place, Dropcontact's included."""
         with self.state.lock:
             self.state.readings = Readings()
+            self.dropcontact_readings.set(**vars(DropcontactReadings()))
 
     @property
     def readings(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import RESULT_TYPES, Answer, Operation, Verification, best_answer
+from ..models import RESULT_TYPES, Answer, Enrichment, Operation, Verification, best_answer
 from .items import Item, invalid_answer
 from .reports import RunReport
 
@@ -97,5 +97,9 @@ def assemble(state: RunState, rows: list[Item]) -> list[Answer]:
             answer.email != item.display or answer.address is None
         ):
             answer = answer.replace(email=item.display, address=answer.address or item.key)
+        elif isinstance(answer, Enrichment) and answer.custom_fields != (
+            mine := item.payload.get("custom_fields", {})
+        ):  # each row gets back its own custom_fields, whoever paid for the answer
+            answer = answer.replace(custom_fields=dict(mine))
         out.append(answer)
     return out

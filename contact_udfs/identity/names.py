@@ -291,6 +291,18 @@ def _identifier(value: object) -> str | None:
     return _text(value)
 
 
+def _custom_fields(value: object) -> dict[str, object]:
+    """The user's own ``custom_fields``: text keys, plain JSON values, as given.
+
+    They travel to the vendor and back untouched but are no part of who the person
+    is, so they never enter the cache key; anything else in the cell is dropped.
+    """
+    if not isinstance(value, Mapping):
+        return {}
+    plain = (str, int, float, bool, type(None))
+    return {str(k): v for k, v in value.items() if isinstance(v, plain)}
+
+
 def normalize_contact(record: Mapping[str, object], /) -> NormalizedPerson:
     """An enrich record (Dropcontact input fields).
 
@@ -311,6 +323,8 @@ def normalize_contact(record: Mapping[str, object], /) -> NormalizedPerson:
     for name in ("linkedin", "company_linkedin", "country", "job"):
         if value := _text(fields.get(name)):
             payload[name] = value
+    if custom := _custom_fields(record.get("custom_fields")):
+        payload["custom_fields"] = custom
     email_error = None
     if "email" in fields:
         email = normalize_email(fields["email"])

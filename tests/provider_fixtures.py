@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox_helpers import reset
 
 from contact_udfs.config import RateLimit, Settings, load_settings
 from contact_udfs.http import RetryPolicy
@@ -35,14 +36,7 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture(autouse=True)
 def reset_counters(sandbox: Sandbox) -> Iterator[Sandbox]:
     """Every test starts from zero counters, no faults and the default knobs."""
-    sandbox.clear_faults()
-    sandbox.set_job_polls_before_ready(1)
-    sandbox.set_job_delay(0)
-    sandbox.reset_readings()
-    for provider in ("dropcontact", "fullcontact", "coldlead"):
-        sandbox.set_rate(provider, None)
-        sandbox.set_balance(provider, DEFAULT_BALANCE)
-    sandbox.reset_counters()
+    reset(sandbox, DEFAULT_BALANCE)
     yield sandbox
     sandbox.clear_faults()
 

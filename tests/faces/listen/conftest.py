@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from sandbox_helpers import client_factory, user_env
 
 from contact_udfs import Client
-from contact_udfs.config import load_settings
 from contact_udfs.faces.listen import Listener
 from contact_udfs.sandbox import Sandbox
 
@@ -29,31 +29,13 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def env(sandbox: Sandbox, tmp_path: Path) -> dict[str, str]:
     """What a user exports to point the package at the simulator (one cache for all)."""
-    return {
-        **sandbox.env(),
-        "CONTACT_UDFS_CACHE": str(tmp_path / "cache.sqlite"),
-        "CONTACT_UDFS_POLL_INTERVAL": "0",
-        "DROPCONTACT_RATE_LIMIT": "1000/1",
-        "FULLCONTACT_RATE_LIMIT": "1000/1",
-    }
+    return user_env(sandbox, tmp_path)
 
 
 @pytest.fixture
 def client_for(env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., Client]]:
     """``client_for("dropcontact", CONTACT_UDFS_WEBHOOK_URL=...)``: a client of its own."""
-    empty = tmp_path / "empty.toml"
-    empty.write_text("")
-    made: list[Client] = []
-
-    def build(providers: str | None = None, **extra: str) -> Client:
-        client = Client(providers=providers,
-                        settings=load_settings(environ={**env, **extra}, config_file=empty))
-        made.append(client)
-        return client
-
-    yield build
-    for client in made:
-        client.close()
+    yield from client_factory(env, tmp_path)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import reset
 
 from contact_udfs.sandbox import Sandbox
 
@@ -25,11 +26,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(autouse=True)
 def fresh(sandbox: Sandbox) -> Iterator[Sandbox]:
-    sandbox.clear_faults()
-    for provider in ("dropcontact", "fullcontact", "coldlead"):
-        sandbox.set_balance(provider, 100_000)
-    sandbox.reset_counters()
-    yield sandbox
+    yield reset(sandbox, limits=True)  # ColdLead's own window stays, as for a user
     sandbox.clear_faults()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,9 @@ from contact_udfs.sandbox import Sandbox
 
 
 @pytest.fixture
-def sb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    with Sandbox(seed=0, job_polls_before_ready=1, coldlead_rate=None) as sandbox:
-        for name, value in sandbox.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("CONTACT_UDFS_CACHE", str(tmp_path / "c.sqlite"))
-        monkeypatch.setenv("CONTACT_UDFS_POLL_INTERVAL", "0")
-        yield sandbox
+def sb(sandbox_env: Sandbox) -> Sandbox:
+    """The folder's simulator, the environment already pointing at it."""
+    return sandbox_env
 
 
 def test_generic_is_risky_role_on_the_command_line(sb: Sandbox, tmp_path: Path,

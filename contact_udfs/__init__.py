@@ -42,7 +42,7 @@ from .models import Enrichment, FoundEmail, Operation, Status, Verification
 if TYPE_CHECKING:
     from .faces.listen import Listener
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "AuthenticationError",

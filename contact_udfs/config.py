@@ -12,6 +12,7 @@ Config file (``CONTACT_UDFS_CONFIG`` or ``<user config dir>/contact_udfs/config.
     poll_interval = 2
     poll_timeout = 600
     webhook_url = "https://hooks.example.com/contact-udfs"   # optional; see docs/webhooks.md
+    hot_cache = 50000                    # answers held in memory per process; 0 = off
 
     [dropcontact]
     api_key = "..."
@@ -79,7 +80,7 @@ PROVIDER_OPTIONS: dict[str, frozenset[str]] = {
 }
 TOP_LEVEL_KEYS = frozenset(
     {"providers", "cache", "budget", "ttl_days", "poll_interval", "poll_timeout", "claim_ttl",
-     "webhook_url"}
+     "webhook_url", "hot_cache"}
 )  # fmt: skip
 #: the provider option that a ``webhook_url`` fills in, as ``<webhook_url>/<provider>``
 WEBHOOK_OPTIONS = {"dropcontact": "callback_url", "fullcontact": "webhook_url"}
@@ -87,6 +88,8 @@ DEFAULT_TTL_DAYS = 30.0  # how long Dropcontact keeps results
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_POLL_TIMEOUT = 600.0
 DEFAULT_CLAIM_TTL = 120.0
+#: answers each process holds in memory per cache (0 = none); see store/hot.py
+DEFAULT_HOT_CACHE = 50_000
 DEFAULT_HTTP_TIMEOUT = (5.0, 60.0)
 
 
@@ -196,6 +199,8 @@ class Settings:
     config_file: str | None = None
     #: where vendors may push job results (``contact-udfs listen`` behind a tunnel); "" = never
     webhook_url: str = ""
+    #: answers held in memory per cache location by each process (0 turns it off)
+    hot_cache: int = DEFAULT_HOT_CACHE
 
     def provider(self, name: str) -> ProviderSettings:
         conf = self.provider_settings.get(name) or ProviderSettings(name=name)
@@ -250,6 +255,12 @@ def _number(name: str, value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise ConfigurationError(f"{name} must be a number, got {value!r}") from None
+
+
+def _count(name: str, value: float) -> int:
+    if value < 0 or value != int(value):
+        raise ConfigurationError(f"{name} must be a whole number of answers (0 = off), got {value}")
+    return int(value)
 
 
 def load_settings(
@@ -344,4 +355,7 @@ def load_settings(
         provider_settings=prov,
         config_file=str(path) if path.exists() else None,
         webhook_url=webhook,
+        hot_cache=_count(
+            "hot_cache", num("CONTACT_UDFS_HOT_CACHE", "hot_cache", DEFAULT_HOT_CACHE)
+        ),
     )

@@ -142,12 +142,33 @@ def _solve(
     opts: _Slices,
 ) -> tuple[dict[str, Any], RunReport, bool]:
     distinct = distinct_inputs(df, op, mapping)
-    answers, report, cancelled = _ask(client or default_client(), op, distinct.items, opts)
-    local = np.fromiter((a is not None and a.provider == "validation" for a in answers),
-                        dtype=bool, count=len(answers))  # fmt: skip
-    report.rows, report.invalid = len(df), int(local[distinct.codes].sum())
+    parts: dict[str, list[Any]] = {name: [] for name in names}
+    local: list[Any] = []
+
+    def collect(answers: Sequence[Any]) -> None:
+        """One slice's answers become column pieces at once: no answer outlives its slice."""
+        local.append(np.fromiter((a is not None and a.provider == "validation" for a in answers),
+                                 dtype=bool, count=len(answers)))  # fmt: skip
+        for name in names:
+            parts[name].append(answer_array(answers, name))
+
+    report, cancelled = _ask(client or default_client(), op, distinct.items, opts, collect)
+    flags = np.concatenate(local) if local else np.zeros(0, dtype=bool)
+    report.rows, report.invalid = len(df), int(flags[distinct.codes].sum())
     columns = {
-        target: take(answer_array(answers, name), distinct.codes)
+        target: take(_joined(parts.pop(name), name), distinct.codes)
         for name, target in zip(names, targets, strict=True)
     }  # fmt: skip
     return columns, report, cancelled
+
+
+def _joined(pieces: list[Any], name: str) -> Any:
+    """The column pieces of every slice as one array of the field's dtype."""
+    if not pieces:
+        return answer_array([], name)
+    if len(pieces) == 1:
+        return pieces[0]
+    first = pieces[0]
+    if type(first).__module__ == "numpy":
+        return np.concatenate(pieces)
+    return type(first)._concat_same_type(pieces)

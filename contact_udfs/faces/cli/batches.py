@@ -1,0 +1,109 @@
+"""A CLI run over a file in batches of rows: read, answer, write, let go.
+
+Why: ``contact-udfs verify big.csv -o out.csv`` on millions of rows must not hold
+the file, its answers or the output in memory. Each batch of
+:data:`~contact_udfs.faces.cli.files.BATCH_ROWS` rows is one engine call whose
+rows are written out before the next batch is read, so memory stays that of
+one batch whatever the file's size.
+
+What spans the batches: the cache (a contact repeated in a later batch is
+answered from it, at no cost), the progress bar (in rows), and the counts,
+added batch by batch. Those counts are exact for credits, requests and rows;
+``distinct`` and the per-provider answers count a contact once per batch it
+appears in (a repeat in a later batch counts again, as from the cache).
+Each cell is normalized once: the engine and the summary take the
+normalized items as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ...core.columns import COLUMNS, DEFAULT_PREFIX, flatten
+from ...core.items import normalize_item
+from ...core.reports import RunReport
+from ...core.summary import ProviderSummary, RunSummary, summarize
+from ...models import Operation
+from .files import Table, TableWriter, open_table
+
+__all__ = ["run_in_batches"]
+
+ItemsOf = Callable[[argparse.Namespace, Operation, Table], list[Any]]
+Settle = Callable[[argparse.Namespace, Operation, Table], argparse.Namespace]
+
+
+def run_in_batches(
+    args: argparse.Namespace,
+    op: Operation,
+    client: Any,
+    items_of: ItemsOf,
+    settle: Settle,
+    tick: Callable[[int], None] | None = None,
+    batch: int | None = None,
+) -> tuple[RunReport, RunSummary]:
+    """Answer ``args.file`` into ``args.output`` batch by batch; the added-up counts.
+
+    ``items_of`` turns a batch into engine items; ``settle`` fixes what the first batch
+    decides for all of them (the detected email column)."""
+    report, total = RunReport(operation=op.value), RunSummary(op.value)
+    steps = client.engine().chain(op)
+    prefix = DEFAULT_PREFIX[op]
+    with open_table(args.file, batch) as (header, batches):
+        width = len(header)
+        with TableWriter(args.output, header + [prefix + c for c in COLUMNS[op]]) as out:
+            first = True
+            for rows in chain_first(batches):
+                table = Table(header, rows)
+                if first:  # the first batch settles the columns for every later one
+                    args, first = settle(args, op, table), False
+                raw = items_of(args, op, table)
+                items = [normalize_item(op, value) for value in raw]
+                del raw
+                run = client.run(op, items, retry_unknown=args.retry_unknown)
+                _add_summary(total, summarize(op, items, run.results, steps, report=run.report))
+                _add_report(report, run.report)
+                out.write(
+                    row + [None] * (width - len(row)) + list(flatten(answer, op).values())
+                    for row, answer in zip(rows, run.results, strict=True)
+                )
+                if tick is not None:
+                    tick(len(rows))
+    return report, total
+
+
+def chain_first(batches: Iterator[list[list[Any]]]) -> Iterator[list[list[Any]]]:
+    """The batches, or one empty batch for a file without rows (so it is refused the same
+    way a whole-file run refuses it)."""
+    empty = True
+    for rows in batches:
+        empty = False
+        yield rows
+    if empty:
+        yield []
+
+
+def _add_report(into: RunReport, part: RunReport) -> None:
+    for name in ("rows", "invalid", "distinct", "from_cache", "pending", "retryable"):
+        setattr(into, name, getattr(into, name) + getattr(part, name))
+    for provider, n in part.sent.items():
+        into.add(into.sent, provider, n)
+    for provider, n in part.credits.items():
+        into.add(into.credits, provider, n)
+
+
+def _add_summary(into: RunSummary, part: RunSummary) -> None:
+    into.rows += part.rows
+    into.distinct += part.distinct
+    into.not_reached += part.not_reached
+    mine = {p.provider: p for p in into.providers}
+    for p in part.providers:
+        have = mine.get(p.provider)
+        if have is None:
+            have = mine[p.provider] = ProviderSummary(p.provider)
+            into.providers.append(have)
+        for status, n in p.statuses.items():
+            have.statuses[status] = have.statuses.get(status, 0) + n
+        for name in ("answered", "from_cache", "asked", "credits_spent", "credits_saved"):
+            setattr(have, name, getattr(have, name) + getattr(p, name))

@@ -102,15 +102,21 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """A fresh JSON-ready dict (never a view of the object)."""
         out: dict[str, Any] = {"kind": self.kind}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, Enum):
+        state = self.__dict__
+        for name in _field_names(type(self)):
+            value = state[name]
+            if value is None or (value.__class__ in _PLAIN and name != "raw"):
+                pass
+            elif isinstance(value, Enum):
                 value = value.value
             elif isinstance(value, datetime):
                 value = value.isoformat()
+            elif isinstance(value, str):
+                if name == "raw":  # kept as JSON text: decoding it is the fresh copy
+                    value = json.loads(value) if value else {}
             elif isinstance(value, (dict, list)):
-                value = json.loads(json.dumps(value, default=str))
-            out[f.name] = value
+                value = json.loads(json.dumps(value, default=str)) if value else type(value)()
+            out[name] = value
         return out
 
     @classmethod
@@ -156,6 +162,16 @@ def _raw_set(self: Answer, value: dict[str, Any] | str) -> None:
 Answer.raw = property(_raw_get, _raw_set, doc="the provider's own fields, untouched")  # type: ignore[assignment,method-assign]
 
 _INIT_NAMES: dict[type, frozenset[str]] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+#: field values ``to_dict`` passes through as they are
+_PLAIN = frozenset({bool, int, float, str})
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def _init_names(cls: type) -> frozenset[str]:

@@ -28,6 +28,7 @@ import offline  # noqa: E402
 import rate_limit  # noqa: E402
 import report  # noqa: E402
 import scale  # noqa: E402
+import speed  # noqa: E402
 from _common import ROOT, keep_traffic_local, log  # noqa: E402
 
 #: benchmark -> (run function, full-size arguments, --quick arguments)
@@ -37,6 +38,11 @@ BENCHMARKS: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[
     "faces": (faces.run, {"rows": 100_000, "cells": 10_000}, {"rows": 10_000, "cells": 2_000}),
     "offline": (offline.run, {"n": 30_000}, {"n": 5_000}),
     "scale": (scale.run, {"sizes": (100_000, 1_000_000)}, {"sizes": (10_000, 50_000)}),
+    "speed": (
+        speed.run,
+        {"cells": 10_000, "cli_sizes": (100_000, 1_000_000, 10_000_000)},
+        {"cells": 2_000, "cli_sizes": (10_000, 50_000), "cached_up_to": 50_000},
+    ),
 }
 
 

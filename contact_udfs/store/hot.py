@@ -46,14 +46,32 @@ _Key = tuple[str, str, str]
 
 
 class _Entry:
-    """One held answer: the stored dict, its decoded object once asked for, its expiry."""
+    """One held answer: the stored dict until it is decoded, then only the decoded
+    object (half the memory), and its expiry."""
 
-    __slots__ = ("answer", "data", "expires")
+    __slots__ = ("answer", "data", "expires", "flag")
 
     def __init__(self, data: dict[str, Any], expires: float) -> None:
-        self.data = data
+        self.data: dict[str, Any] | None = data
         self.expires = expires
         self.answer: Answer | None = None
+        #: the stored ``from_cache`` (the decoded object says True)
+        self.flag = bool(data.get("from_cache", False))
+
+    def stored(self) -> dict[str, Any]:
+        """The answer as the store keeps it (a fresh dict)."""
+        if self.data is not None:
+            return dict(self.data)
+        assert self.answer is not None
+        return {**self.answer.to_dict(), "from_cache": self.flag}
+
+    def decoded(self, kind: type[Answer]) -> Answer:
+        answer = self.answer
+        if answer is None or type(answer) is not kind:
+            data = self.data if self.data is not None else self.stored()
+            answer = self.answer = kind.from_dict({**data, "from_cache": True})
+            self.data = None
+        return answer
 
 
 class HotMemory:
@@ -61,7 +79,7 @@ class HotMemory:
 
     def __init__(self, size: int) -> None:
         self.size = max(int(size), 0)
-        self._lock = threading.Lock()
+        self.lock = self._lock = threading.Lock()
         self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
 
     def __len__(self) -> int:
@@ -184,20 +202,16 @@ class HotStore:
         self, provider: str, operation: str, keys: Sequence[str]
     ) -> dict[str, dict[str, Any]]:
         found = self._entries(provider, operation, keys)
-        return {key: dict(entry.data) for key, entry in found.items()}
+        return {key: entry.stored() for key, entry in found.items()}
 
     def get_answers(
         self, provider: str, operation: str, keys: Sequence[str], kind: type[Answer]
     ) -> dict[str, Answer]:
         """Like :meth:`get_many`, as ``kind`` answers marked ``from_cache``; each key's
         answer is decoded once and then handed out as the same (frozen) object."""
-        out: dict[str, Answer] = {}
-        for key, entry in self._entries(provider, operation, keys).items():
-            answer = entry.answer
-            if answer is None or type(answer) is not kind:
-                answer = entry.answer = kind.from_dict({**entry.data, "from_cache": True})
-            out[key] = answer
-        return out
+        found = self._entries(provider, operation, keys)
+        with self.memory.lock:  # two threads decoding one entry would hand out two objects
+            return {key: entry.decoded(kind) for key, entry in found.items()}
 
     def _entries(self, provider: str, operation: str, keys: Sequence[str]) -> dict[str, _Entry]:
         now = self._clock()

@@ -55,6 +55,9 @@ def test_held_answers_are_not_read_again(tmp_path: Path) -> None:
     first = hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"]
     again = hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"]
     assert first is again and first.from_cache and backend.read == 1
+    stored = hot.get_many(P, V, ["a@x.com"])["a@x.com"]  # held decoded only: rebuilt
+    assert stored["from_cache"] is False and stored["status"] == "deliverable"
+    assert Verification.from_dict(stored) == first.replace(from_cache=False)
 
 
 def test_a_miss_sees_what_another_handle_saved(tmp_path: Path) -> None:

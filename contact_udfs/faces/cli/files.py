@@ -28,7 +28,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 MAX_FIELD = 1 << 20  # 1 MiB: a cell larger than this is malformed input, not data
 #: rows read, answered and written at a time by a streamed run
-BATCH_ROWS = 50_000
+BATCH_ROWS = 20_000
 
 
 @dataclass

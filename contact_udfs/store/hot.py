@@ -20,6 +20,13 @@ What keeps it honest:
   of that location (``forget`` cannot tell which held answers mention an
   address without the store, and it is rare);
 * a forked child starts with empty memories (it has its own store connections).
+
+What it can miss, for at most :data:`MAX_AGE`: an answer another process
+replaced or erased after this one read it. Credits stay safe: a retryable
+answer is asked again only with ``retry_unknown=True``, which skips held
+retryable answers and claims from the store (where the other process's answer
+is seen); a claim that comes back as this process's own drops what memory holds
+for those keys.
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ class Answer:
     @classmethod
     def from_dict(cls: type[A], data: dict[str, Any]) -> A:
         """Inverse of :meth:`to_dict`; unknown keys are ignored so old rows still load."""
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = _init_names(cls)
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def to_json(self) -> str:

@@ -21,6 +21,7 @@ import argparse
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ...core.bulk import paused_gc
 from ...core.columns import COLUMNS, DEFAULT_PREFIX, flatten
 from ...core.items import normalize_item
 from ...core.reports import RunReport
@@ -58,16 +59,16 @@ def run_in_batches(
                 table = Table(header, rows)
                 if first:  # the first batch settles the columns for every later one
                     args, first = settle(args, op, table), False
-                raw = items_of(args, op, table)
-                items = [normalize_item(op, value) for value in raw]
-                del raw
-                run = client.run(op, items, retry_unknown=args.retry_unknown)
-                _add_summary(total, summarize(op, items, run.results, steps, report=run.report))
-                _add_report(report, run.report)
-                out.write(
-                    row + [None] * (width - len(row)) + list(flatten(answer, op).values())
-                    for row, answer in zip(rows, run.results, strict=True)
-                )
+                with paused_gc():  # one batch at a time: its garbage is collected after it
+                    items = [normalize_item(op, value) for value in items_of(args, op, table)]
+                    run = client.run(op, items, retry_unknown=args.retry_unknown)
+                    counts = summarize(op, items, run.results, steps, report=run.report)
+                    _add_summary(total, counts)
+                    _add_report(report, run.report)
+                    out.write(
+                        row + [None] * (width - len(row)) + list(flatten(answer, op).values())
+                        for row, answer in zip(rows, run.results, strict=True)
+                    )
                 if tick is not None:
                     tick(len(rows))
     return report, total

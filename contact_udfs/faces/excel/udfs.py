@@ -27,6 +27,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from ...api import default_client
+from ...core.bulk import paused_gc
 from ...core.columns import COLUMNS
 from ...core.items import Item, normalize_item
 from ...identity import domain_from, error_message, normalize_email
@@ -252,7 +253,8 @@ def _answers(operation: Operation, prepared: list[Any]) -> list[batch.Outcome | 
 def _safe(compute: Callable[[], Any]) -> Any:
     """Run a formula body: any failure becomes one #ERROR cell, and keys are blanked."""
     try:
-        result = compute()
+        with paused_gc():
+            result = compute()
     except _Refused as exc:
         result = [[_error(str(exc))]]
     except Exception as exc:

@@ -21,6 +21,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from ...api import Client
+from ...core.bulk import paused_gc
 from ...core.reports import RunReport
 from ...exceptions import BudgetExceededError
 from ...models import Answer, Operation
@@ -62,12 +63,13 @@ def _ask(
                 collect([None] * (len(items) - start))
                 return report, True
             chunk = items[start : start + size]
-            run = client.run(
-                op, chunk, providers=opts.providers, retry_unknown=opts.retry_unknown,
-                budget=limit, progress=bar.slice(start, len(chunk)),
-            )  # fmt: skip
-            collect(run.results)
-            del run.results[:]  # the columns have them now
+            with paused_gc():  # one slice at a time: its garbage is collected after it
+                run = client.run(
+                    op, chunk, providers=opts.providers, retry_unknown=opts.retry_unknown,
+                    budget=limit, progress=bar.slice(start, len(chunk)),
+                )  # fmt: skip
+                collect(run.results)
+                del run.results[:]  # the columns have them now
             _merge(report, run.report)
             if limit is not None:
                 limit = max(limit - sum(run.report.credits.values()), 0)

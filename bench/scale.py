@@ -101,6 +101,7 @@ def cached_child(rows: int, folder: str) -> dict[str, Any]:
     import pandas as pd
 
     import contact_udfs  # noqa: F401 - registers df.contacts
+    from contact_udfs.faces.pandas.frames import CHUNK_SIZE
     from contact_udfs.identity import normalize_email
     from contact_udfs.store import SQLiteStore
 
@@ -114,8 +115,8 @@ def cached_child(rows: int, folder: str) -> dict[str, Any]:
     def floor() -> float:
         def read() -> int:
             found = 0
-            for start in range(0, len(keys), 20_000):  # the accessor's slice size
-                found += len(bare.get_many("local", "verify", keys[start : start + 20_000]))
+            for start in range(0, len(keys), CHUNK_SIZE):  # the accessor's slices
+                found += len(bare.get_many("local", "verify", keys[start : start + CHUNK_SIZE]))
             return found
 
         found, seconds = timed(read)
@@ -214,7 +215,7 @@ def markdown(data: dict[str, Any]) -> tuple[list[str], list[str]]:
         lines += [
             "The same frames again in a fresh process, every answer in the cache: "
             "*floor* is the bare store read of the same distinct keys (`SQLiteStore.get_many` "
-            "in the accessor's slices of 20,000, nothing in front), in the same process.",
+            "in the accessor's slices, nothing in front), in the same process.",
             "",
             *md.table(
                 ["rows", "distinct keys", "cached run s", "floor s", "run / floor",

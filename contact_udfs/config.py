@@ -12,7 +12,7 @@ Config file (``CONTACT_UDFS_CONFIG`` or ``<user config dir>/contact_udfs/config.
     poll_interval = 2
     poll_timeout = 600
     webhook_url = "https://hooks.example.com/contact-udfs"   # optional; see docs/webhooks.md
-    hot_cache = 50000                    # answers held in memory per process; 0 = off
+    hot_cache = 20000                    # answers held in memory per process; 0 = off
 
     [dropcontact]
     api_key = "..."
@@ -89,7 +89,7 @@ DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_POLL_TIMEOUT = 600.0
 DEFAULT_CLAIM_TTL = 120.0
 #: answers each process holds in memory per cache (0 = none); see store/hot.py
-DEFAULT_HOT_CACHE = 50_000
+DEFAULT_HOT_CACHE = 20_000
 DEFAULT_HTTP_TIMEOUT = (5.0, 60.0)
 
 

@@ -45,7 +45,7 @@ from .base import ClaimResult, JobRecord, Store
 __all__ = ["DEFAULT_SIZE", "MAX_AGE", "HotMemory", "HotStore", "memory_for"]
 
 #: answers held per store location by default (``CONTACT_UDFS_HOT_CACHE``)
-DEFAULT_SIZE = 50_000
+DEFAULT_SIZE = 20_000
 #: longest an answer read from the store is served from memory, in seconds
 MAX_AGE = 300.0
 
@@ -264,8 +264,8 @@ class HotStore:
         if answers:
             now = self._clock()
             life = self._max_age if ttl is None else min(ttl, self._max_age)
-            self.memory.hold(provider, operation, {k: dict(v) for k, v in answers.items()},
-                             now + life)  # fmt: skip
+            # held as given, not copied: callers hand over fresh dicts (``Answer.to_dict``)
+            self.memory.hold(provider, operation, answers, now + life)
 
     def claim(
         self,

@@ -124,8 +124,17 @@ def main(argv: list[str] | None = None) -> int:
         )
     seconds = time.perf_counter() - t0
     if args.reuse_json:
-        results = _merged(json.loads(Path(args.reuse_json).read_text())["results"], results)
-        command += " (the other sections from an earlier run of the same revision)"
+        earlier = json.loads(Path(args.reuse_json).read_text())
+        kept = [name for name in earlier["results"] if name not in results]
+        if "speed" in results and "speed" in earlier["results"]:
+            ours = {r["rows"] for r in results["speed"]["cli"]}
+            kept += [f"the CLI on {r['rows']:,} rows" for r in earlier["results"]["speed"]["cli"]
+                     if r["rows"] not in ours]  # fmt: skip
+        results = _merged(earlier["results"], results)
+        command += (
+            f"; {', '.join(kept)} from an earlier run at revision "
+            f"{earlier['machine']['revision']}"
+        )
     info = report.machine()
     page = report.render(command, started, seconds, info, results, loads, _notes(info, loads))
     out = Path(args.output)

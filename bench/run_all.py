@@ -76,7 +76,7 @@ def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     if "speed" in old and "speed" in new:
         rows = {r["rows"]: r for r in old["speed"]["cli"]}
         rows.update({r["rows"]: r for r in new["speed"]["cli"]})
-        out["speed"] = {**old["speed"], "cli": [rows[n] for n in sorted(rows)]}
+        out["speed"] = {**new["speed"], "cli": [rows[n] for n in sorted(rows)]}
     return out
 
 

@@ -32,22 +32,47 @@ from .files import Table, TableWriter, open_table
 __all__ = ["run_in_batches"]
 
 ItemsOf = Callable[[argparse.Namespace, Operation, Table], list[Any]]
-Settle = Callable[[argparse.Namespace, Operation, Table], argparse.Namespace]
+EmailColumn = Callable[[Table, "str | None"], str]
 
 
 def run_in_batches(
     args: argparse.Namespace,
     op: Operation,
-    client: Any,
+    client_of: Callable[[argparse.Namespace], Any],
     items_of: ItemsOf,
-    settle: Settle,
-    tick: Callable[[int], None] | None = None,
+    email_column: EmailColumn,
+    progress: Callable[[argparse.Namespace], tuple[Any, Any]],
     batch: int | None = None,
-) -> tuple[RunReport, RunSummary]:
+) -> tuple[RunReport, RunSummary] | None:
     """Answer ``args.file`` into ``args.output`` batch by batch; the added-up counts.
 
-    ``items_of`` turns a batch into engine items; ``settle`` fixes what the first batch
-    decides for all of them (the detected email column)."""
+    None, having done nothing, when a budget is configured: one budget needs the whole
+    file's estimate up front, so such a run reads the file whole. ``items_of`` turns a
+    batch into engine items; ``email_column`` finds the email column in the first batch
+    (kept for every later one); ``progress`` gives the command's progress bar."""
+    client = client_of(args)
+    if client.settings.budget is not None:
+        client.close()
+        return None
+    bar, _ = progress(args)
+    try:
+        return _answer_file(args, op, client, items_of, email_column,
+                            None if bar is None else bar.update, batch)  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.close()
+        client.close()
+
+
+def _answer_file(
+    args: argparse.Namespace,
+    op: Operation,
+    client: Any,
+    items_of: ItemsOf,
+    email_column: EmailColumn,
+    tick: Callable[[int], None] | None,
+    batch: int | None,
+) -> tuple[RunReport, RunSummary]:
     report, total = RunReport(operation=op.value), RunSummary(op.value)
     steps = client.engine().chain(op)
     prefix = DEFAULT_PREFIX[op]
@@ -57,8 +82,10 @@ def run_in_batches(
             first = True
             for rows in chain_first(batches):
                 table = Table(header, rows)
-                if first:  # the first batch settles the columns for every later one
-                    args, first = settle(args, op, table), False
+                if first and op is Operation.VERIFY:  # the first batch finds the column
+                    column = email_column(table, getattr(args, "column", None))
+                    args = argparse.Namespace(**{**vars(args), "column": column})
+                first = False
                 with paused_gc():  # one batch at a time: its garbage is collected after it
                     items = [normalize_item(op, value) for value in items_of(args, op, table)]
                     run = client.run(op, items, retry_unknown=args.retry_unknown)

@@ -225,8 +225,12 @@ def _print_results(
 
 
 def _run(args: argparse.Namespace, op: Operation) -> int:
-    if args.output and args.budget is None:
-        return _run_in_batches(args, op)
+    if args.output and args.budget is None:  # into a file: in batches (see .batches)
+        from .batches import run_in_batches
+
+        done = run_in_batches(args, op, _client, _items, _email_column, _progress)
+        if done is not None:
+            return _told(*done)
     table = read_table(args.file)
     items = _items(args, op, table)
     bar, update = _progress(args)
@@ -251,41 +255,14 @@ def _run(args: argparse.Namespace, op: Operation) -> int:
         write_table(args.output, header, rows)
     else:
         _print_results(sys.stdout, args.format, op, table, items, run.results)
-    print(run.report.summary(), file=sys.stderr)
-    for line in counts.lines():
-        print(printable(line), file=sys.stderr)
-    return EXIT_OK
+    return _told(run.report, counts)
 
 
-def _run_in_batches(args: argparse.Namespace, op: Operation) -> int:
-    """A run into a file, batch by batch (see :mod:`.batches`); one budget needs the whole
-    file's estimate up front, so a run with a budget reads the file whole."""
-    from .batches import run_in_batches
-
-    client = _client(args)
-    if client.settings.budget is not None:
-        client.close()
-        args = argparse.Namespace(**{**vars(args), "budget": client.settings.budget})
-        return _run(args, op)
-    bar, _ = _progress(args)
-    tick = None if bar is None else bar.update
-    try:
-        report, counts = run_in_batches(args, op, client, _items, _settle, tick)
-    finally:
-        if bar is not None:
-            bar.close()
-        client.close()
+def _told(report: Any, counts: Any) -> int:
     print(report.summary(), file=sys.stderr)
     for line in counts.lines():
         print(printable(line), file=sys.stderr)
     return EXIT_OK
-
-
-def _settle(args: argparse.Namespace, op: Operation, table: Table) -> argparse.Namespace:
-    """Verify: the email column the first batch shows, for every batch."""
-    if op is not Operation.VERIFY:
-        return args
-    return argparse.Namespace(**{**vars(args), "column": _email_column(table, args.column)})
 
 
 def _estimate(args: argparse.Namespace) -> int:

@@ -88,3 +88,24 @@ def test_files_without_rows_end_as_a_whole_run_ends(offline: Path) -> None:
     refused = offline / "refused.csv"
     assert main(["verify", str(no_email), "-o", str(refused), "--no-progress"]) == 2
     assert not refused.exists() and not list(offline.glob(".*.part"))
+
+
+def test_a_configured_budget_reads_the_file_whole(
+    offline: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One budget needs the whole file's estimate up front: no batches then."""
+    source = offline / "in.csv"
+    _write_csv(source, 100)
+    calls: list[int] = []
+    real = Client.run
+
+    def counting(self: Client, operation: object, items: list[object], **kw: object) -> object:
+        calls.append(len(list(items)))
+        return real(self, operation, items, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Client, "run", counting)
+    monkeypatch.setattr(files, "BATCH_ROWS", 30)
+    monkeypatch.setenv("CONTACT_UDFS_BUDGET", "1000")
+    out = offline / "out.csv"
+    assert main(["verify", str(source), "-o", str(out), "--no-progress"]) == 0
+    assert calls == [100] and len(_rows(out)) == 100

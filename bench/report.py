@@ -17,9 +17,11 @@ from typing import Any
 import _markdown as md
 import credits
 import faces
+import goals
 import offline
 import rate_limit
 import scale
+import speed
 from _common import ROOT
 
 PACKAGES = (
@@ -110,6 +112,7 @@ SECTIONS: dict[str, Callable[[dict[str, Any]], tuple[list[str], list[str]]]] = {
     "faces": faces.markdown,
     "offline": offline.markdown,
     "scale": scale.markdown,
+    "speed": speed.markdown,
 }
 
 
@@ -162,5 +165,5 @@ def render(
     ]
     if notes:
         out += [*(f"> {n}" for n in notes), ""]
-    out += ["## Headline", "", *(f"* {h}" for h in headline), "", *body]
+    out += ["## Headline", "", *(f"* {h}" for h in headline), "", *goals.markdown(results), *body]
     return "\n".join(out).rstrip() + "\n"

@@ -28,6 +28,7 @@ import offline  # noqa: E402
 import rate_limit  # noqa: E402
 import report  # noqa: E402
 import scale  # noqa: E402
+import speed  # noqa: E402
 from _common import ROOT, keep_traffic_local, log  # noqa: E402
 
 #: benchmark -> (run function, full-size arguments, --quick arguments)
@@ -37,6 +38,11 @@ BENCHMARKS: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[
     "faces": (faces.run, {"rows": 100_000, "cells": 10_000}, {"rows": 10_000, "cells": 2_000}),
     "offline": (offline.run, {"n": 30_000}, {"n": 5_000}),
     "scale": (scale.run, {"sizes": (100_000, 1_000_000)}, {"sizes": (10_000, 50_000)}),
+    "speed": (
+        speed.run,
+        {"cells": 10_000, "cli_sizes": (100_000, 1_000_000)},
+        {"cells": 2_000, "cli_sizes": (10_000, 50_000), "cached_up_to": 50_000},
+    ),
 }
 
 
@@ -64,6 +70,16 @@ def _notes(info: dict[str, Any], loads: list[float]) -> list[str]:
     return notes
 
 
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``old`` results updated with ``new``; the speed benchmark's CLI rows by file size."""
+    out = {**old, **new}
+    if "speed" in old and "speed" in new:
+        rows = {r["rows"]: r for r in old["speed"]["cli"]}
+        rows.update({r["rows"]: r for r in new["speed"]["cli"]})
+        out["speed"] = {**new["speed"], "cli": [rows[n] for n in sorted(rows)]}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the benchmarks, write docs/benchmarks.md.")
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
@@ -74,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the Markdown page to write (default: docs/benchmarks.md)",
     )
     parser.add_argument("--json", help="also write the raw results to this file")
+    parser.add_argument("--cli-sizes", help="comma list of CLI file sizes (speed benchmark)")
+    parser.add_argument(
+        "--reuse-json",
+        help="results of an earlier --json run: kept for the benchmarks not run now (the CLI "
+        "rows of speed are merged by size), so a long measurement can be added to a page",
+    )
     args = parser.parse_args(argv)
     keep_traffic_local()
     chosen = args.only.split(",") if args.only else list(BENCHMARKS)
@@ -89,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     for i, name in enumerate(chosen, start=1):
         run, full, quick = BENCHMARKS[name]
-        kwargs = quick if args.quick else full
+        kwargs = dict(quick if args.quick else full)
+        if name == "speed" and args.cli_sizes:
+            kwargs["cli_sizes"] = tuple(int(n) for n in args.cli_sizes.split(","))
         log(f"== {i}/{len(chosen)} {name} {kwargs}")
         t = time.perf_counter()
         results[name] = run(**kwargs)
@@ -99,6 +123,18 @@ def main(argv: list[str] | None = None) -> int:
             f"(total {time.perf_counter() - t0:.0f} s)"
         )
     seconds = time.perf_counter() - t0
+    if args.reuse_json:
+        earlier = json.loads(Path(args.reuse_json).read_text())
+        kept = [name for name in earlier["results"] if name not in results]
+        if "speed" in results and "speed" in earlier["results"]:
+            ours = {r["rows"] for r in results["speed"]["cli"]}
+            kept += [f"the CLI on {r['rows']:,} rows" for r in earlier["results"]["speed"]["cli"]
+                     if r["rows"] not in ours]  # fmt: skip
+        results = _merged(earlier["results"], results)
+        command += (
+            f"; {', '.join(kept)} from an earlier run at revision "
+            f"{earlier['machine']['revision']}"
+        )
     info = report.machine()
     page = report.render(command, started, seconds, info, results, loads, _notes(info, loads))
     out = Path(args.output)

@@ -19,6 +19,7 @@ from .identity import normalize_email
 from .models import Enrichment, FoundEmail, Operation, Verification
 from .providers.base import Provider
 from .store import Store, open_store
+from .store.hot import HotStore, memory_for
 
 __all__ = [
     "Client",
@@ -84,7 +85,7 @@ class Client:
     def store(self) -> Store:
         with self._lock:
             if self._store is None:
-                self._store = open_store(self.settings.cache)
+                self._store = _hot(open_store(self.settings.cache), self.settings)
             return self._store
 
     def provider(self, name: str) -> Provider:
@@ -181,6 +182,14 @@ class Client:
         norm = normalize_email(email)
         subject = norm.key or str(email).strip().lower()
         return self.store.forget(subject)
+
+
+def _hot(store: Store, settings: Settings) -> Store:
+    """The store behind the process's memory of its answers (``hot_cache`` answers)."""
+    if settings.hot_cache <= 0:
+        return store
+    memory = memory_for(store.location, settings.hot_cache)
+    return HotStore(store, memory, ttl=settings.ttl_seconds)
 
 
 def _as_items(items: Iterable[object]) -> list[object]:

@@ -13,6 +13,7 @@ Config file (``CONTACT_UDFS_CONFIG`` or ``<user config dir>/contact_udfs/config.
     poll_timeout = 600
     webhook_url = "https://hooks.example.com/contact-udfs"   # optional; see docs/webhooks.md
     mcp_budget = 100                     # per tool call of contact-udfs mcp; docs/mcp.md
+    hot_cache = 20000                    # answers held in memory per process; 0 = off
 
     [dropcontact]
     api_key = "..."
@@ -80,7 +81,8 @@ PROVIDER_OPTIONS: dict[str, frozenset[str]] = {
 }
 TOP_LEVEL_KEYS = frozenset(
     {"providers", "cache", "budget", "ttl_days", "poll_interval", "poll_timeout", "claim_ttl",
-     "webhook_url", "mcp_budget"}
+     "webhook_url", "mcp_budget",
+     "hot_cache"}
 )  # fmt: skip
 #: the provider option that a ``webhook_url`` fills in, as ``<webhook_url>/<provider>``
 WEBHOOK_OPTIONS = {"dropcontact": "callback_url", "fullcontact": "webhook_url"}
@@ -89,6 +91,8 @@ DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_POLL_TIMEOUT = 600.0
 #: seconds a claim lives between two heartbeats of its owner (renewed every third of it)
 DEFAULT_CLAIM_TTL = 15.0
+#: answers each process holds in memory per cache (0 = none); see store/hot.py
+DEFAULT_HOT_CACHE = 20_000
 DEFAULT_HTTP_TIMEOUT = (5.0, 60.0)
 #: credits one ``contact-udfs mcp`` tool call may spend: an agent loop cannot drain an account
 DEFAULT_MCP_BUDGET = 100.0
@@ -202,6 +206,8 @@ class Settings:
     webhook_url: str = ""
     #: the most credits one MCP tool call may spend (``CONTACT_UDFS_MCP_BUDGET``)
     mcp_budget: float = DEFAULT_MCP_BUDGET
+    #: answers held in memory per cache location by each process (0 turns it off)
+    hot_cache: int = DEFAULT_HOT_CACHE
 
     def provider(self, name: str) -> ProviderSettings:
         conf = self.provider_settings.get(name) or ProviderSettings(name=name)
@@ -256,6 +262,12 @@ def _number(name: str, value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise ConfigurationError(f"{name} must be a number, got {value!r}") from None
+
+
+def _count(name: str, value: float) -> int:
+    if value < 0 or value != int(value):
+        raise ConfigurationError(f"{name} must be a whole number of answers (0 = off), got {value}")
+    return int(value)
 
 
 def load_settings(
@@ -358,4 +370,7 @@ def load_settings(
         config_file=str(path) if path.exists() else None,
         webhook_url=webhook,
         mcp_budget=mcp_budget,
+        hot_cache=_count(
+            "hot_cache", num("CONTACT_UDFS_HOT_CACHE", "hot_cache", DEFAULT_HOT_CACHE)
+        ),
     )

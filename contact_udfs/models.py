@@ -102,28 +102,83 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """A fresh JSON-ready dict (never a view of the object)."""
         out: dict[str, Any] = {"kind": self.kind}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, Enum):
+        state = self.__dict__
+        for name in _field_names(type(self)):
+            value = state[name]
+            if value is None or (value.__class__ in _PLAIN and name != "raw"):
+                pass
+            elif isinstance(value, Enum):
                 value = value.value
             elif isinstance(value, datetime):
                 value = value.isoformat()
+            elif isinstance(value, str):
+                if name == "raw":  # kept as JSON text: decoding it is the fresh copy
+                    value = json.loads(value) if value else {}
             elif isinstance(value, (dict, list)):
-                value = json.loads(json.dumps(value, default=str))
-            out[f.name] = value
+                value = json.loads(json.dumps(value, default=str)) if value else type(value)()
+            out[name] = value
         return out
 
     @classmethod
     def from_dict(cls: type[A], data: dict[str, Any]) -> A:
         """Inverse of :meth:`to_dict`; unknown keys are ignored so old rows still load."""
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = _init_names(cls)
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
 
     def replace(self: A, **changes: Any) -> A:
-        return dataclasses.replace(self, **changes)
+        """A copy with ``changes``; ``raw`` is carried over as it is (not decoded)."""
+        cls = type(self)
+        names = _init_names(cls)
+        unknown = [name for name in changes if name not in names]
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no field {unknown[0]!r}")
+        new = object.__new__(cls)
+        state = new.__dict__
+        state.update(self.__dict__)
+        state.update(changes)
+        if "status" in changes or "checked_at" in changes:
+            new.__post_init__()
+        return new
+
+
+def _raw_get(self: Answer) -> dict[str, Any]:
+    value = self.__dict__["raw"]
+    if isinstance(value, str):  # kept as JSON text until someone reads it
+        value = json.loads(value) if value else {}
+        self.__dict__["raw"] = value
+    return value  # type: ignore[no-any-return]
+
+
+def _raw_set(self: Answer, value: dict[str, Any] | str) -> None:
+    self.__dict__["raw"] = value
+
+
+# ``raw`` may be given as JSON text (``from_dict`` of a stored answer whose raw was kept
+# as text); it is decoded on first read. The frozen dataclass still sets it once in
+# ``__init__`` (through this setter); nothing else writes it.
+Answer.raw = property(_raw_get, _raw_set, doc="the provider's own fields, untouched")  # type: ignore[assignment,method-assign]
+
+_INIT_NAMES: dict[type, frozenset[str]] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+#: field values ``to_dict`` passes through as they are
+_PLAIN = frozenset({bool, int, float, str})
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def _init_names(cls: type) -> frozenset[str]:
+    names = _INIT_NAMES.get(cls)
+    if names is None:
+        names = _INIT_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+    return names
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -38,7 +38,7 @@ from ..models import RESULT_TYPES, Answer, Operation, Verification
 from ..providers.base import Provider, Task
 from ..store.base import Store
 from .claims import Heartbeat, new_owner, take_over_dead
-from .items import Item, normalize_item
+from .items import Item, cached_answers, normalize_item
 from .jobs import JobPoller, save_answers
 from .people import resolve_companies
 from .reports import Estimate, ProviderEstimate, Run, RunReport
@@ -331,15 +331,7 @@ class Engine:
     def _lookup(
         self, provider: Provider, op: Operation, keys: list[str], retry_unknown: bool
     ) -> dict[str, Answer]:
-        if not keys:
-            return {}
-        found = self.store.get_many(provider.name, op.value, keys)
-        out: dict[str, Answer] = {}
-        for key, data in found.items():
-            if retry_unknown and data.get("retryable"):
-                continue
-            out[key] = RESULT_TYPES[op].from_dict({**data, "from_cache": True})
-        return out
+        return cached_answers(self.store, provider.name, op, keys, retry_unknown)
 
     def _save(
         self, state: RunState, provider: Provider, answers: dict[str, Answer], fresh: bool = True

@@ -6,18 +6,26 @@ is asked; the rest of the engine only ever sees valid, normalized items.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..identity import normalize_contact, normalize_email, normalize_person
 from ..models import RESULT_TYPES, Answer, FoundEmail, Operation, Status, Verification
+from ..store.base import Store
 
-__all__ = ["Item", "emails_in", "invalid_answer", "normalize_item"]
+__all__ = ["Item", "cached_answers", "emails_in", "invalid_answer", "normalize_item"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
-    """One input row after normalization."""
+    """One input row after normalization.
+
+    A face that had to normalize a cell anyway (Excel screens empty and error
+    cells) hands the engine the ``Item`` itself: :func:`normalize_item` takes it
+    as it is, so each cell is normalized once per call.
+    """
 
     display: str
     key: str | None
@@ -27,10 +35,15 @@ class Item:
 
 def normalize_item(operation: Operation, value: object) -> Item:
     """Local validation: bad input is answered here, at zero credits."""
+    if type(value) is Item:
+        return value
     if operation is Operation.VERIFY:
-        ne = normalize_email(value)
-        payload = {"email": ne.key} if ne.key else {}
-        return Item(ne.display, ne.key, payload, ne.error)
+        if type(value) is str and len(value) <= _MEMO_LEN:
+            display, key, error = _email_parts(value)
+        else:
+            ne = normalize_email(value)
+            display, key, error = ne.display, ne.key, ne.error
+        return Item(display, key, {"email": key} if key else {}, error)
     if not isinstance(value, dict):
         if hasattr(value, "items"):
             value = dict(value.items())  # type: ignore[union-attr]
@@ -38,6 +51,44 @@ def normalize_item(operation: Operation, value: object) -> Item:
             return Item(str(value), None, {}, "not_a_record")
     person = normalize_person(value) if operation is Operation.FIND else normalize_contact(value)
     return Item(person.key or "", person.key, dict(person.payload), person.error)
+
+
+#: longest text cell whose normalization is memoized (longer ones are rare and rejected)
+_MEMO_LEN = 320
+
+
+@lru_cache(maxsize=1 << 16)
+def _email_parts(text: str) -> tuple[str, str | None, str | None]:
+    """(display, key, error) of an address cell: a recalculated sheet or a rerun asks
+    the same cells again, and a cell is the same address every time."""
+    ne = normalize_email(text)
+    return ne.display, ne.key, ne.error
+
+
+def cached_answers(
+    store: Store, provider: str, operation: Operation, keys: Sequence[str], retry_unknown: bool
+) -> dict[str, Answer]:
+    """Stored answers of ``provider`` for ``keys``, marked ``from_cache``.
+
+    A store that holds decoded answers (:class:`~contact_udfs.store.hot.HotStore`)
+    hands out its objects as they are: a cached rerun builds no answer again.
+    With ``retry_unknown`` the retryable ones are left out (to be asked again).
+    """
+    if not keys:
+        return {}
+    kind = RESULT_TYPES[operation]
+    decoded = getattr(store, "get_answers", None)
+    if decoded is not None:
+        found: dict[str, Answer] = decoded(provider, operation.value, keys, kind)
+        if retry_unknown:
+            return {key: a for key, a in found.items() if not a.retryable}
+        return found
+    out: dict[str, Answer] = {}
+    for key, data in store.get_many(provider, operation.value, keys).items():
+        if retry_unknown and data.get("retryable"):
+            continue
+        out[key] = kind.from_dict({**data, "from_cache": True})
+    return out
 
 
 def invalid_answer(operation: Operation, item: Item) -> Answer:

@@ -228,6 +228,12 @@ def _print_results(
 
 
 def _run(args: argparse.Namespace, op: Operation) -> int:
+    if args.output and args.budget is None:  # into a file: in batches (see .batches)
+        from .batches import run_in_batches
+
+        done = run_in_batches(args, op, _client, _items, _email_column, _progress)
+        if done is not None:
+            return _told(*done)
     table = read_table(args.file)
     items = _items(args, op, table)
     bar, update = _progress(args)
@@ -252,7 +258,11 @@ def _run(args: argparse.Namespace, op: Operation) -> int:
         write_table(args.output, header, rows)
     else:
         _print_results(sys.stdout, args.format, op, table, items, run.results)
-    print(run.report.summary(), file=sys.stderr)
+    return _told(run.report, counts)
+
+
+def _told(report: Any, counts: Any) -> int:
+    print(report.summary(), file=sys.stderr)
     for line in counts.lines():
         print(printable(line), file=sys.stderr)
     return EXIT_OK

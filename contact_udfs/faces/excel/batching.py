@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ...api import Client, default_client
 from ...core.items import normalize_item
@@ -52,9 +53,10 @@ _MAX_FAILURES = 50_000
 _DAEMON_CAP = 60.0
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one input item gets: an answer, a pending job, or an error message."""
+class Outcome(NamedTuple):
+    """What one input item gets: an answer, a pending job, or an error message.
+
+    A named tuple, not a dataclass: a recalculated range makes one per cell."""
 
     answer: Answer | None = None
     #: (answered, total) distinct items of the run this item waits for
@@ -111,6 +113,8 @@ class Tracker:
     def progress(self, operation: Operation, keys: Iterable[str | None],
                  ignore: Work | None = None) -> dict[str, tuple[int, int]]:  # fmt: skip
         with self._cond:
+            if not self._busy:  # nothing in flight: the usual recalculation
+                return {}
             out = {}
             for key in keys:
                 work = self._busy.get((operation, key)) if key else None
@@ -143,6 +147,17 @@ class Tracker:
                         self._failed[(operation, key)] = failure
             self._cond.notify_all()
 
+    def failures(self, operation: Operation, keys: Iterable[str | None]) -> dict[str, str]:
+        """The errors background runs met for ``keys``, each told once (then retried)."""
+        with self._cond:
+            if not self._failed:
+                return {}
+            out = {}
+            for key in keys:
+                if key and (operation, key) in self._failed:
+                    out[key] = self._failed.pop((operation, key))
+            return out
+
     def failure(self, operation: Operation, key: str | None, *, pop: bool) -> str | None:
         """The error a background run met for ``key`` (told once, then retried)."""
         with self._cond:
@@ -168,6 +183,7 @@ def wait_for_background(timeout: float | None = None) -> bool:
 
 
 def _keys(operation: Operation, items: Sequence[object]) -> list[str | None]:
+    # items the formulas normalized already are taken as they are (see normalize_item)
     return [normalize_item(operation, item).key for item in items]
 
 
@@ -186,14 +202,18 @@ def answer_many(
         client = default_client()
         keys = _keys(operation, items)
         busy = TRACKER.progress(operation, keys, ignore=holder)
+        failed = TRACKER.failures(operation, keys)
         out: list[Outcome] = [Outcome(error="no answer")] * len(items)
-        send: list[int] = []
-        for i, key in enumerate(keys):
-            failed = TRACKER.failure(operation, key, pop=True)
-            if failed is not None or key in busy:
-                out[i] = Outcome(error=failed, pending=None if failed else busy[key])
-            else:
-                send.append(i)
+        if busy or failed:
+            send: list[int] = []
+            for i, key in enumerate(keys):
+                if key in failed or key in busy:
+                    why = failed.get(key)  # type: ignore[arg-type]
+                    out[i] = Outcome(error=why, pending=None if why else busy[key])  # type: ignore[index]
+                else:
+                    send.append(i)
+        else:  # the usual recalculation: nothing in flight, nothing failed
+            send = list(range(len(items)))
         if not send:
             return out
         run = client.run(operation, [items[i] for i in send], poll_timeout=wait_seconds())

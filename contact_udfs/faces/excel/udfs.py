@@ -27,7 +27,9 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from ...api import default_client
+from ...core.bulk import paused_gc
 from ...core.columns import COLUMNS
+from ...core.items import Item, normalize_item
 from ...identity import domain_from, error_message, normalize_email
 from ...models import RESULT_TYPES, Answer, Operation, Status
 from . import batching as batch
@@ -55,6 +57,8 @@ _ALIASES = {"checked": "checked_at", "date": "checked_at", "checked_date": "chec
             "catchall": "catch_all", "accept_all": "catch_all", "cached": "from_cache"}  # fmt: skip
 _EMPTY_CODES = frozenset({"empty", "blank", "missing"})
 _PASS_THROUGH = re.compile(r"(?:#ERROR: .*|PENDING \(\d+/\d+\))", re.DOTALL)
+#: what a pass-through cell can start with, once blanks are trimmed (a cheap first test)
+_PASS_START = frozenset("#P")
 _NOT_TEXT = {"number": "a number", "boolean": "TRUE/FALSE", "date": "a date"}
 
 
@@ -103,14 +107,26 @@ def _error(text: str) -> _Text:
 
 def _screen(value: Any) -> _Text | None:
     """``""`` for an empty cell, a text to show for an error or pending cell, None to ask."""
-    if isinstance(value, str) and _PASS_THROUGH.fullmatch(value.strip()):
+    screened = _screen_email(value)
+    return screened if isinstance(screened, _Text) else None
+
+
+def _screen_email(value: Any) -> _Text | Item:
+    """An address cell screened and normalized in one go: the text to show, or the
+    engine's item (handed on as it is, so the cell is not normalized again)."""
+    if (
+        isinstance(value, str)
+        and (value[:1] in _PASS_START or value[:1].isspace())
+        and _PASS_THROUGH.fullmatch(value.strip())
+    ):
         return _Text(value.strip())  # another formula's #ERROR or PENDING flows through
-    checked = normalize_email(value)
-    if checked.error in _EMPTY_CODES and not checked.display:
-        return _Text("")
-    if checked.error == "excel_error":
-        return _error(checked.message or "Excel error value")
-    return None
+    item = normalize_item(Operation.VERIFY, value)
+    if item.error is not None:
+        if item.error in _EMPTY_CODES and not item.display:
+            return _Text("")
+        if item.error == "excel_error":
+            return _error(error_message("excel_error", item.display) or "Excel error value")
+    return item
 
 
 def _record(values: list[Any], operation: Operation) -> dict[str, Any] | _Text:
@@ -237,7 +253,8 @@ def _answers(operation: Operation, prepared: list[Any]) -> list[batch.Outcome | 
 def _safe(compute: Callable[[], Any]) -> Any:
     """Run a formula body: any failure becomes one #ERROR cell, and keys are blanked."""
     try:
-        result = compute()
+        with paused_gc():
+            result = compute()
     except _Refused as exc:
         result = [[_error(str(exc))]]
     except Exception as exc:
@@ -277,9 +294,7 @@ def VERIFY_EMAIL(emails, field="status", header=False):  # noqa: N802 - Excel na
     def compute() -> Grid:
         cols = _columns(Operation.VERIFY, field)
         grid = _grid(emails)
-        cells = [cell for row in grid for cell in row]
-        screened = [_screen(cell) for cell in cells]
-        items = [c if s is None else s for c, s in zip(cells, screened, strict=True)]
+        items = [_screen_email(cell) for row in grid for cell in row]
         answers = iter(_answers(Operation.VERIFY, items))
         out: Grid = [_header(cols, max(len(r) for r in grid))] if _truthy(header) and grid else []
         for row in grid:

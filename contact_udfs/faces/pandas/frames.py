@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 #: distinct items per engine call: bounds memory; each slice is one waterfall run
-CHUNK_SIZE = 20_000
+CHUNK_SIZE = 10_000
 
 
 class RunOptions(TypedDict, total=False):
@@ -142,12 +142,44 @@ def _solve(
     opts: _Slices,
 ) -> tuple[dict[str, Any], RunReport, bool]:
     distinct = distinct_inputs(df, op, mapping)
-    answers, report, cancelled = _ask(client or default_client(), op, distinct.items, opts)
-    local = np.fromiter((a is not None and a.provider == "validation" for a in answers),
-                        dtype=bool, count=len(answers))  # fmt: skip
-    report.rows, report.invalid = len(df), int(local[distinct.codes].sum())
-    columns = {
-        target: take(answer_array(answers, name), distinct.codes)
-        for name, target in zip(names, targets, strict=True)
-    }  # fmt: skip
-    return columns, report, cancelled
+    rows = _Rows(np.asarray(distinct.codes, dtype=np.intp))
+    columns = {name: rows.empty(name) for name in names}
+    local: list[Any] = []
+    done = 0
+
+    def collect(answers: Sequence[Any]) -> None:
+        """One slice's answers go straight into the rows they answer: no answer, and no
+        column of distinct values, outlives its slice."""
+        nonlocal done
+        local.append(np.fromiter((a is not None and a.provider == "validation" for a in answers),
+                                 dtype=bool, count=len(answers)))  # fmt: skip
+        where, pick = rows.of(done, done + len(answers))
+        if len(where):
+            for name in names:
+                columns[name][where] = take(answer_array(answers, name), pick)
+        done += len(answers)
+
+    report, cancelled = _ask(client or default_client(), op, distinct.items, opts, collect)
+    flags = np.concatenate(local) if local else np.zeros(0, dtype=bool)
+    report.rows, report.invalid = len(df), int(flags[distinct.codes].sum())
+    out = {target: columns.pop(name) for name, target in zip(names, targets, strict=True)}
+    return out, report, cancelled
+
+
+class _Rows:
+    """Which rows each slice of distinct values answers: the rows sorted once by the
+    distinct value they show, so a slice's rows are one contiguous run of that order."""
+
+    def __init__(self, codes: Any) -> None:
+        self.n = len(codes)
+        self.order = np.argsort(codes, kind="stable")
+        self.sorted = codes[self.order]
+
+    def of(self, start: int, stop: int) -> tuple[Any, Any]:
+        """(row positions, index into the slice) for distinct values ``start:stop``."""
+        lo, hi = np.searchsorted(self.sorted, [start, stop])
+        return self.order[lo:hi], self.sorted[lo:hi] - start
+
+    def empty(self, name: str) -> Any:
+        """A column of the field's dtype, every row missing until its slice answers."""
+        return take(answer_array([None], name), np.zeros(self.n, dtype=np.intp))

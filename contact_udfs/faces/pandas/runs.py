@@ -21,6 +21,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from ...api import Client
+from ...core.bulk import paused_gc
 from ...core.reports import RunReport
 from ...exceptions import BudgetExceededError
 from ...models import Answer, Operation
@@ -40,11 +41,16 @@ class _Slices:
     cancel: threading.Event | None
 
 
+#: what a run does with each slice's answers, in item order (None where cancelled)
+Collect = Callable[[Sequence[Answer | None]], None]
+
+
 def _ask(
-    client: Client, op: Operation, items: list[Any], opts: _Slices
-) -> tuple[list[Answer | None], RunReport, bool]:
-    """Run the engine slice by slice; one answer per item (None where cancelled)."""
-    answers: list[Answer | None] = [None] * len(items)
+    client: Client, op: Operation, items: list[Any], opts: _Slices, collect: Collect
+) -> tuple[RunReport, bool]:
+    """Run the engine slice by slice, handing each slice's answers to ``collect`` as it
+    finishes (so they can become columns and be let go); the items a cancel left
+    unasked are handed over as None."""
     report = RunReport(operation=op.value)
     size = max(int(opts.chunk_size), 1)
     limit = opts.budget if opts.budget is not None else _settings_budget(client)
@@ -54,18 +60,21 @@ def _ask(
     with _Bar(opts.progress, len(items), f"contacts.{op.value}") as bar:
         for start in range(0, len(items), size):
             if opts.cancel is not None and opts.cancel.is_set():
-                return answers, report, True
+                collect([None] * (len(items) - start))
+                return report, True
             chunk = items[start : start + size]
-            run = client.run(
-                op, chunk, providers=opts.providers, retry_unknown=opts.retry_unknown,
-                budget=limit, progress=bar.slice(start, len(chunk)),
-            )  # fmt: skip
-            answers[start : start + len(chunk)] = run.results
+            with paused_gc():  # one slice at a time: its garbage is collected after it
+                run = client.run(
+                    op, chunk, providers=opts.providers, retry_unknown=opts.retry_unknown,
+                    budget=limit, progress=bar.slice(start, len(chunk)),
+                )  # fmt: skip
+                collect(run.results)
+                del run.results[:]  # the columns have them now
             _merge(report, run.report)
             if limit is not None:
                 limit = max(limit - sum(run.report.credits.values()), 0)
             bar.advance(start + len(chunk))
-    return answers, report, False
+    return report, False
 
 
 def _refuse_over_budget(

@@ -245,3 +245,23 @@ def test_a_million_rows_stream_as_distinct_values(local_client: Client):
     assert all(isinstance(v, str) for v in spy.items[:-1])
     assert len(out) == 1_000_000 and out["email_status"].iloc[0] == "invalid"
     assert peak < 300 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_a_cancel_between_slices_keeps_what_the_first_slices_answered(local_client: Client):
+    df = frame()
+    stop = threading.Event()
+
+    def after_first_slice(done: int, total: int) -> None:
+        if done >= 2:
+            stop.set()
+
+    whole = run_frame(df, "verify", {"email": "Email"}, client=local_client, progress=False)
+    part = run_frame(df, "verify", {"email": "Email"}, client=local_client, chunk_size=2,
+                     cancel=stop, progress=after_first_slice)  # fmt: skip
+    assert part.cancelled
+    reached = part.frame["email_status"].notna()
+    assert 0 < int(reached.sum()) < len(df)
+    for name in ("email_status", "email_checked_at", "email_free"):
+        assert part.frame[name].dtype == whole.frame[name].dtype  # slices joined, typed
+    got, want = part.frame.loc[reached, "email_status"], whole.frame.loc[reached, "email_status"]
+    assert (got == want).all()

@@ -1,0 +1,338 @@
+"""The hot layer: decoded answers held in memory, in front of a store.
+
+Why: a recalculated sheet or a re-run notebook cell asks for answers this
+process has already read or written. Reading them again means a SQLite query
+(or a Redis round trip), a JSON decode and a new answer object per contact -
+most of a cached run. :class:`HotStore` keeps the decoded answers in a bounded
+LRU (:class:`HotMemory`), one per store location, shared by every client and
+face of the process, so those answers come back without touching the store.
+
+What keeps it honest:
+
+* only answers live here; claims, the job journal, patterns and budgets always
+  go to the store, so the pay-once rules across processes are untouched;
+* a key not in memory falls through to the store, so an answer another process
+  saved in the meantime still counts (and is then held);
+* an answer leaves memory when its TTL lapses, and at the latest
+  :data:`MAX_AGE` seconds after it was read, so a ``forget`` or an overwrite
+  made by another process reaches this one within that time;
+* ``forget`` and ``clear`` through any client of the process empty the memory
+  of that location (``forget`` cannot tell which held answers mention an
+  address without the store, and it is rare);
+* a forked child starts with empty memories (it has its own store connections).
+
+What it can miss, for at most :data:`MAX_AGE`: an answer another process
+replaced or erased after this one read it. Credits stay safe: a retryable
+answer is asked again only with ``retry_unknown=True``, which skips held
+retryable answers and claims from the store (where the other process's answer
+is seen); a claim that comes back as this process's own drops what memory holds
+for those keys.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..models import Answer
+from .base import ClaimResult, JobRecord, Store
+
+__all__ = ["DEFAULT_SIZE", "MAX_AGE", "HotMemory", "HotStore", "memory_for"]
+
+#: answers held per store location by default (``CONTACT_UDFS_HOT_CACHE``)
+DEFAULT_SIZE = 20_000
+#: longest an answer read from the store is served from memory, in seconds
+MAX_AGE = 300.0
+
+_Key = tuple[str, str, str]
+
+
+class _Entry:
+    """One held answer: the stored dict until it is decoded, then only the decoded
+    object (half the memory), and its expiry."""
+
+    __slots__ = ("answer", "data", "expires", "flag")
+
+    def __init__(self, data: dict[str, Any], expires: float) -> None:
+        self.data: dict[str, Any] | None = data
+        self.expires = expires
+        self.answer: Answer | None = None
+        #: the stored ``from_cache`` (the decoded object says True)
+        self.flag = bool(data.get("from_cache", False))
+
+    def stored(self) -> dict[str, Any]:
+        """The answer as the store keeps it (a fresh dict)."""
+        if self.data is not None:
+            return dict(self.data)
+        assert self.answer is not None
+        return {**self.answer.to_dict(), "from_cache": self.flag}
+
+    def decoded(self, kind: type[Answer]) -> Answer:
+        answer = self.answer
+        if answer is None or type(answer) is not kind:
+            data = self.data if self.data is not None else self.stored()
+            answer = self.answer = kind.from_dict({**data, "from_cache": True})
+            self.data = None
+        return answer
+
+
+class HotMemory:
+    """A thread-safe LRU of answers for one store location."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(int(size), 0)
+        self.lock = self._lock = threading.Lock()
+        self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def resize(self, size: int) -> None:
+        with self._lock:
+            self.size = max(int(size), 0)
+            self._trim()
+
+    def hits(self, provider: str, operation: str, keys: Sequence[str], now: float
+             ) -> tuple[dict[str, _Entry], list[str]]:  # fmt: skip
+        """(key -> live entry, keys to ask the store for), in the order of ``keys``."""
+        found: dict[str, _Entry] = {}
+        missing: list[str] = []
+        entries = self._entries
+        with self._lock:
+            for key in keys:
+                where = (provider, operation, key)
+                entry = entries.get(where)
+                if entry is None:
+                    missing.append(key)
+                elif entry.expires <= now:
+                    del entries[where]
+                    missing.append(key)
+                else:
+                    entries.move_to_end(where)
+                    found[key] = entry
+        return found, missing
+
+    def hold(self, provider: str, operation: str, answers: Mapping[str, dict[str, Any]],
+             expires: float | Mapping[str, float]) -> dict[str, _Entry]:  # fmt: skip
+        """Keep ``answers`` (dicts nobody else changes) until ``expires`` (one time, or
+        one per key)."""
+        until = (lambda key: expires[key]) if isinstance(expires, Mapping) else (lambda _: expires)
+        if not self.size:
+            return {key: _Entry(data, until(key)) for key, data in answers.items()}
+        held: dict[str, _Entry] = {}
+        with self._lock:
+            for key, data in answers.items():
+                entry = held[key] = _Entry(data, until(key))
+                self._entries[(provider, operation, key)] = entry
+                self._entries.move_to_end((provider, operation, key))
+            self._trim()
+        return held
+
+    def drop(self, provider: str, operation: str, keys: Collection[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._entries.pop((provider, operation, key), None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _trim(self) -> None:
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+_memories: dict[str, HotMemory] = {}
+_memories_lock = threading.Lock()
+
+
+def memory_for(location: str, size: int = DEFAULT_SIZE) -> HotMemory:
+    """The process's memory for ``location`` (created, or resized to ``size``)."""
+    with _memories_lock:
+        memory = _memories.get(location)
+        if memory is None:
+            memory = _memories[location] = HotMemory(size)
+        elif memory.size != size:
+            memory.resize(size)
+        return memory
+
+
+def _forget_memories() -> None:
+    global _memories_lock
+    _memories.clear()
+    _memories_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_memories)
+
+
+class HotStore:
+    """A :class:`~contact_udfs.store.base.Store` answering held answers from memory.
+
+    Every operation but reading answers is the wrapped store's; see the module
+    docstring for what is held and for how long. ``ttl`` is the TTL answers are
+    saved with (the ``ttl_days`` setting), to bound how long an answer read from
+    the store is held; ``clock`` must be the one the store's expiries follow.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        memory: HotMemory | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        max_age: float = MAX_AGE,
+        ttl: float | None = None,
+    ) -> None:
+        self.store = store
+        self._ttl = ttl
+        self.location = store.location
+        self.memory = memory if memory is not None else memory_for(store.location)
+        self._clock = clock
+        self._max_age = max_age
+
+    def __repr__(self) -> str:
+        return f"HotStore({self.store!r}, size={self.memory.size})"
+
+    @property
+    def backend(self) -> str:
+        return str(getattr(self.store, "backend", type(self.store).__name__))
+
+    # -- answers ---------------------------------------------------------------------------
+    def get_many(
+        self, provider: str, operation: str, keys: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        found = self._entries(provider, operation, keys)
+        return {key: entry.stored() for key, entry in found.items()}
+
+    def get_answers(
+        self, provider: str, operation: str, keys: Sequence[str], kind: type[Answer]
+    ) -> dict[str, Answer]:
+        """Like :meth:`get_many`, as ``kind`` answers marked ``from_cache``; each key's
+        answer is decoded once and then handed out as the same (frozen) object."""
+        found = self._entries(provider, operation, keys)
+        with self.memory.lock:  # two threads decoding one entry would hand out two objects
+            return {key: entry.decoded(kind) for key, entry in found.items()}
+
+    def _entries(self, provider: str, operation: str, keys: Sequence[str]) -> dict[str, _Entry]:
+        now = self._clock()
+        found, missing = self.memory.hits(provider, operation, keys, now)
+        if not missing:
+            return found
+        read = self.store.get_many(provider, operation, missing)
+        if read:
+            held = self.memory.hold(provider, operation, read, self._expiries(read, now))
+            found.update(held)
+            if len(found) > len(held):  # keep the order of ``keys``
+                found = {key: found[key] for key in dict.fromkeys(keys) if key in found}
+        return found
+
+    def _expiries(self, read: Mapping[str, dict[str, Any]], now: float) -> dict[str, float]:
+        """When answers read from the store leave memory: after :data:`MAX_AGE`, or sooner
+        when ``checked_at`` plus the TTL says the store drops them sooner (it was saved
+        at or after ``checked_at``, so this never keeps one past its expiry)."""
+        latest = now + self._max_age
+        if self._ttl is None:
+            return dict.fromkeys(read, latest)
+        out: dict[str, float] = {}
+        for key, data in read.items():
+            checked = data.get("checked_at")
+            try:
+                stamp = datetime.fromisoformat(checked).timestamp() if checked else None
+            except (TypeError, ValueError):
+                stamp = None
+            out[key] = latest if stamp is None else min(latest, stamp + self._ttl)
+        return out
+
+    def put_many(
+        self,
+        provider: str,
+        operation: str,
+        answers: Mapping[str, dict[str, Any]],
+        *,
+        ttl: float | None,
+        emails: Mapping[str, Collection[str]] | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.store.put_many(provider, operation, answers, ttl=ttl, emails=emails, owner=owner)
+        if answers:
+            now = self._clock()
+            life = self._max_age if ttl is None else min(ttl, self._max_age)
+            # held as given, not copied: callers hand over fresh dicts (``Answer.to_dict``)
+            self.memory.hold(provider, operation, answers, now + life)
+
+    def claim(
+        self,
+        provider: str,
+        operation: str,
+        keys: Sequence[str],
+        *,
+        owner: str,
+        ttl: float,
+        skip_retryable: bool = False,
+    ) -> ClaimResult:
+        result = self.store.claim(
+            provider, operation, keys, owner=owner, ttl=ttl, skip_retryable=skip_retryable
+        )
+        if result.cached:  # what another process saved meanwhile: fresh, keep it
+            fresh = {k: dict(v) for k, v in result.cached.items()}
+            self.memory.hold(provider, operation, fresh, self._expiries(fresh, self._clock()))
+        if result.mine:  # unanswered in the store: nothing held for them may be served
+            self.memory.drop(provider, operation, result.mine)
+        return result
+
+    def forget(self, email: str) -> int:
+        removed = self.store.forget(email)
+        self.memory.clear()
+        return removed
+
+    def clear(self) -> None:
+        self.store.clear()
+        self.memory.clear()
+
+    # -- everything else is the store's ----------------------------------------------------
+    def extend(
+        self, provider: str, operation: str, keys: Sequence[str], *, owner: str, ttl: float
+    ) -> None:
+        self.store.extend(provider, operation, keys, owner=owner, ttl=ttl)
+
+    def release(self, provider: str, operation: str, keys: Sequence[str], *, owner: str) -> None:
+        self.store.release(provider, operation, keys, owner=owner)
+
+    def journal_add(self, job: JobRecord) -> None:
+        self.store.journal_add(job)
+
+    def journal_open(self, provider: str, operation: str) -> list[JobRecord]:
+        return self.store.journal_open(provider, operation)
+
+    def journal_update(self, provider: str, job_id: str, *, remaining: Sequence[str]) -> None:
+        self.store.journal_update(provider, job_id, remaining=remaining)
+
+    def record_pattern(self, domain: str, pattern: str) -> None:
+        self.store.record_pattern(domain, pattern)
+
+    def domain_patterns(self, domain: str) -> dict[str, int]:
+        return self.store.domain_patterns(domain)
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def budget_add(
+        self, name: str, amount: float, *, limit: float, ttl: float | None = None
+    ) -> tuple[float, float]:
+        return self.store.budget_add(name, amount, limit=limit, ttl=ttl)
+
+    def __getattr__(self, name: str) -> Any:
+        # backend extras (``path``, ``vacuum``...) stay reachable through the hot layer
+        if name == "store":
+            raise AttributeError(name)
+        return getattr(self.store, name)

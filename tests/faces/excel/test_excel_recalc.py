@@ -1,0 +1,89 @@
+"""A recalculation is answered from the process's memory: no store read, no request,
+and each cell normalized once per call (counted, not timed)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import pytest
+from excel_helpers import column
+
+import contact_udfs.api as api
+import contact_udfs.identity.emails as emails_module
+from contact_udfs.core import items
+from contact_udfs.faces.excel import udfs as excel
+from contact_udfs.sandbox import Sandbox, get_world
+
+
+def _count_store_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    counts = {"keys": 0}
+    opener = api.open_store
+
+    class Counting:
+        def __init__(self, store: Any) -> None:
+            self.store, self.location = store, store.location
+
+        def get_many(self, provider: str, operation: str, keys: Any) -> Any:
+            counts["keys"] += len(keys)
+            return self.store.get_many(provider, operation, keys)
+
+        def claim(self, provider: str, operation: str, keys: Any, **kw: Any) -> Any:
+            counts["keys"] += len(keys)
+            return self.store.claim(provider, operation, keys, **kw)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.store, name)
+
+    monkeypatch.setattr(api, "open_store", lambda location: Counting(opener(location)))
+    return counts
+
+
+def _count_normalize(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count every normalize_email call, whichever module calls it."""
+    counts = {"calls": 0}
+    original = emails_module.normalize_email
+
+    def counting(value: object) -> Any:
+        counts["calls"] += 1
+        return original(value)
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "normalize_email", None) is original:
+            monkeypatch.setattr(module, "normalize_email", counting)
+    return counts
+
+
+def test_a_recalculation_reads_nothing_from_the_store(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _count_store_reads(monkeypatch)
+    emails = get_world(0).sample_emails(600, 7)
+    cells = emails + [f"  {e.upper()} " for e in emails[:300]] + [None, "", "not an email"]
+    first = excel.VERIFY_EMAIL(column(cells))
+    assert reads["keys"] > 0
+    requests = excel_env.requests("*")
+    reads["keys"] = 0
+    again = excel.VERIFY_EMAIL(column(cells))
+    assert again == first
+    assert reads["keys"] == 0  # every answer came from memory
+    assert excel_env.requests("*") == requests
+
+
+def test_each_cell_is_normalized_once_per_call(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = [f"user{i}@example.com" for i in range(10_000)]
+    monkeypatch.setenv("CONTACT_UDFS_PROVIDERS", "local")
+    with open(os.environ["CONTACT_UDFS_CONFIG"], "w", encoding="utf-8") as fh:
+        fh.write("[local]\ncheck_dns = false\n")  # offline: no DNS lookups
+    excel.VERIFY_EMAIL(column(cells))  # the first run fills the cache
+    items._email_parts.cache_clear()  # forget the memo: count a cold normalization
+    calls = _count_normalize(monkeypatch)
+    out = excel.VERIFY_EMAIL(column(cells))
+    assert len(out) == 10_000 and not any(str(r[0]).startswith("#") for r in out)
+    assert calls["calls"] == 10_000  # was 30,000: screening, keys and the engine each
+    calls["calls"] = 0
+    excel.VERIFY_EMAIL(column(cells))
+    assert calls["calls"] == 0  # the same cells again: remembered

@@ -1,0 +1,128 @@
+"""The hot layer: the shared store contract, plus what only memory can get wrong.
+
+Time moves through the fake clock only; nothing here sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from contact_udfs.models import Verification
+from contact_udfs.store import SQLiteStore
+from contact_udfs.store.hot import MAX_AGE, HotMemory, HotStore, memory_for
+
+sys.path.insert(0, os.path.dirname(__file__))  # the shared contract sits beside this file
+from store_contract import FakeClock, StoreContract, answer  # noqa: E402
+
+P, V = "dropcontact", "verify"
+
+
+class TestHotStore(StoreContract):
+    def make_store(self, tmp_path: Path, clock: FakeClock) -> HotStore:
+        backend = SQLiteStore(tmp_path / "cache" / "contacts.sqlite", clock=clock)
+        return HotStore(backend, memory_for(backend.location), clock=clock)
+
+
+class Counting:
+    """A store wrapper that counts the keys each read asks for."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store, self.location, self.read = store, store.location, 0
+
+    def get_many(self, provider: str, operation: str, keys: list[str]) -> dict:
+        self.read += len(keys)
+        return self.store.get_many(provider, operation, keys)
+
+    def __getattr__(self, name: str):
+        return getattr(self.store, name)
+
+
+def _pair(tmp_path: Path, clock: FakeClock, size: int = 100) -> tuple[HotStore, Counting]:
+    counting = Counting(SQLiteStore(tmp_path / "c.sqlite", clock=clock))
+    return HotStore(counting, HotMemory(size), clock=clock), counting  # type: ignore[arg-type]
+
+
+def test_held_answers_are_not_read_again(tmp_path: Path) -> None:
+    clock = FakeClock()
+    hot, backend = _pair(tmp_path, clock)
+    hot.put_many(P, V, {"a@x.com": answer(), "b@x.com": answer()}, ttl=None)
+    assert backend.read == 0
+    assert hot.get_many(P, V, ["a@x.com", "b@x.com", "c@x.com"]) == {
+        "a@x.com": answer(), "b@x.com": answer()}
+    assert backend.read == 1  # only the key memory does not hold
+    first = hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"]
+    again = hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"]
+    assert first is again and first.from_cache and backend.read == 1
+    stored = hot.get_many(P, V, ["a@x.com"])["a@x.com"]  # held decoded only: rebuilt
+    assert stored["from_cache"] is False and stored["status"] == "deliverable"
+    assert Verification.from_dict(stored) == first.replace(from_cache=False)
+
+
+def test_a_miss_sees_what_another_handle_saved(tmp_path: Path) -> None:
+    clock = FakeClock()
+    hot, backend = _pair(tmp_path, clock)
+    assert hot.get_many(P, V, ["new@x.com"]) == {}
+    other = SQLiteStore(tmp_path / "c.sqlite", clock=clock)  # another process's handle
+    other.put_many(P, V, {"new@x.com": answer("risky")}, ttl=None)
+    assert hot.get_many(P, V, ["new@x.com"]) == {"new@x.com": answer("risky")}
+    other.close()
+
+
+def test_ttl_and_max_age_let_answers_go(tmp_path: Path) -> None:
+    clock = FakeClock()
+    hot, backend = _pair(tmp_path, clock)
+    hot.put_many(P, V, {"short@x.com": answer()}, ttl=60)
+    clock.advance(61)
+    assert hot.get_many(P, V, ["short@x.com"]) == {}
+    other = SQLiteStore(tmp_path / "c.sqlite", clock=clock)
+    other.put_many(P, V, {"kept@x.com": answer()}, ttl=None)
+    assert "kept@x.com" in hot.get_many(P, V, ["kept@x.com"])
+    other.forget("kept@x.com")  # elsewhere: this process cannot know at once...
+    reads = backend.read
+    assert "kept@x.com" in hot.get_many(P, V, ["kept@x.com"]) and backend.read == reads
+    clock.advance(MAX_AGE + 1)  # ...but within MAX_AGE it asks the store again
+    assert hot.get_many(P, V, ["kept@x.com"]) == {}
+    other.close()
+
+
+def test_checked_at_plus_ttl_bounds_a_read_answer(tmp_path: Path) -> None:
+    clock = FakeClock()
+    counting = Counting(SQLiteStore(tmp_path / "c.sqlite", clock=clock))
+    hot = HotStore(counting, HotMemory(10), clock=clock, ttl=100)  # type: ignore[arg-type]
+    checked = "2023-11-14T22:13:00+00:00"  # 20 s before the fake clock's start
+    counting.store.put_many(P, V, {"a@x.com": answer(checked_at=checked)}, ttl=100)
+    assert hot.get_many(P, V, ["a@x.com"])
+    clock.advance(81)  # checked_at + ttl has passed: memory lets it go, the store decides
+    reads = counting.read
+    hot.get_many(P, V, ["a@x.com"])
+    assert counting.read == reads + 1
+
+
+def test_forget_and_clear_empty_the_shared_memory(tmp_path: Path) -> None:
+    clock = FakeClock()
+    backend = SQLiteStore(tmp_path / "c.sqlite", clock=clock)
+    memory = memory_for(backend.location)
+    one, two = HotStore(backend, memory, clock=clock), HotStore(backend, memory, clock=clock)
+    one.put_many(P, V, {"ada@x.com": answer(), "bob@x.com": answer()}, ttl=None)
+    assert two.forget("Ada@X.com") == 1
+    assert one.get_many(P, V, ["ada@x.com", "bob@x.com"]) == {"bob@x.com": answer()}
+    two.clear()
+    assert one.get_many(P, V, ["bob@x.com"]) == {} and len(memory) == 0
+    backend.close()
+
+
+def test_the_memory_is_bounded(tmp_path: Path) -> None:
+    hot, backend = _pair(tmp_path, FakeClock(), size=3)
+    hot.put_many(P, V, {f"u{i}@x.com": answer() for i in range(5)}, ttl=None)
+    assert len(hot.memory) == 3
+    hot.get_many(P, V, [f"u{i}@x.com" for i in range(5)])
+    assert backend.read == 2  # the two oldest were let go, and read back
+
+
+def test_a_claim_that_is_mine_drops_what_memory_holds(tmp_path: Path) -> None:
+    hot, _ = _pair(tmp_path, FakeClock())
+    hot.put_many(P, V, {"u@x.com": answer("unknown", retryable=True)}, ttl=None)
+    got = hot.claim(P, V, ["u@x.com"], owner="me", ttl=60, skip_retryable=True)
+    assert got.mine == ["u@x.com"] and len(hot.memory) == 0

@@ -118,7 +118,7 @@ class Engine:
             if not remaining:
                 break
             self._step(state, provider, remaining, poll_timeout)
-            remaining = [k for k in remaining if not state.settled(k)]
+            remaining = [k for k in remaining if k not in state.settled_keys]
         return Run(assemble(state, rows), report)
 
     def estimate(
@@ -175,10 +175,11 @@ class Engine:
             else:
                 usable.append(key)
         cached, reused = self._cached(provider, op, usable, state.retry_unknown)
+        settled = 0
         for key, answer in cached.items():
-            state.add(key, answer)
+            settled += state.add(key, answer)
         state.reused.update(reused)
-        state.tick(sum(1 for a in cached.values() if a.settled))
+        state.tick(settled)
         misses = [k for k in usable if k not in cached]
         if not misses:
             return

@@ -40,6 +40,8 @@ class RunState:
     fresh: set[str] = field(default_factory=set)
     #: keys answered from a purchase made for another operation
     reused: set[str] = field(default_factory=set)
+    #: keys holding a settled answer: the waterfall asks nobody more about them
+    settled_keys: set[str] = field(default_factory=set)
     spent: int = 0
     done: int = 0
 
@@ -48,11 +50,20 @@ class RunState:
             self.done += n
             self.progress(min(self.done, len(self.payloads)), len(self.payloads))
 
-    def add(self, key: str, answer: Answer) -> None:
-        self.answers.setdefault(key, []).append(answer)
+    def add(self, key: str, answer: Answer) -> bool:
+        """Gather ``answer`` for ``key``; True when it settles the key."""
+        got = self.answers.get(key)
+        if got is None:
+            self.answers[key] = [answer]
+        else:
+            got.append(answer)
+        if answer.settled:
+            self.settled_keys.add(key)
+            return True
+        return False
 
     def settled(self, key: str) -> bool:
-        return any(a.settled for a in self.answers.get(key, ()))
+        return key in self.settled_keys
 
     def answered_by(self, key: str, provider: str) -> bool:
         return key not in self.pending and any(
@@ -72,7 +83,7 @@ def assemble(state: RunState, rows: list[Item]) -> list[Answer]:
     report.from_cache = sum(
         1 for key, got in state.answers.items()
         if key not in state.fresh and key not in state.pending
-        and any(a.from_cache for a in got)
+        and (got[0].from_cache or any(a.from_cache for a in got))
     )  # fmt: skip
     report.reused = len(state.reused - state.fresh - state.pending)
     final: dict[str, Answer] = {}
@@ -81,7 +92,7 @@ def assemble(state: RunState, rows: list[Item]) -> list[Answer]:
         if not got:
             final[key] = RESULT_TYPES[state.operation](reason="no_provider")
             continue
-        best = best_answer(got)
+        best = got[0] if len(got) == 1 else best_answer(got)
         if key in state.pending and not best.settled:
             best = next(a for a in got if a.reason == "pending")
         final[key] = best

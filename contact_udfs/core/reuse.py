@@ -154,6 +154,8 @@ def address_keys(addresses: set[str]) -> set[str]:
     """
     out = set(addresses)
     for address in addresses:
+        if address.isascii() and address == address.strip().lower():
+            continue  # already its own key: most vendor answers, and every verify
         key = normalize_email(address).key
         if key:
             out.add(key)

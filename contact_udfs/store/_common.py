@@ -24,7 +24,7 @@ def addresses(key: str, extra: Collection[str] | str) -> list[str]:
     listed = [extra] if isinstance(extra, str) else list(extra)
     if "@" in key:
         listed.append(key)
-    return sorted({norm(a) for a in listed if a and norm(a)})
+    return sorted({n for a in listed if a and (n := norm(a))})
 
 
 def dumps(value: Any) -> str:

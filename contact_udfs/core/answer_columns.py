@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from ..models import RESULT_TYPES, Answer, Operation
@@ -57,7 +56,8 @@ def answer_targets(
 
 def answer_array(answers: Sequence[Answer | None], name: str) -> Any:
     """Field ``name`` of every answer as an array of :func:`output_dtype` (None: missing)."""
-    return _array([_value(a, name) for a in answers], output_dtype(name))
+    return _array([None if a is None else getattr(a, name, None) for a in answers],
+                  output_dtype(name))  # fmt: skip
 
 
 def take(array: Any, codes: Any) -> Any:
@@ -87,19 +87,20 @@ def _copy_on_write() -> bool:
     return pd.options.mode.copy_on_write is True
 
 
-def _value(answer: Answer | None, name: str) -> Any:
-    if answer is None:
-        return None
-    value = getattr(answer, name, None)
-    return value if isinstance(value, datetime) else cell(value)
+def _text(value: Any) -> str:
+    """A field that is not plain text (a status, a list of candidates...) as its cell text."""
+    return str(cell(value))
 
 
 def _array(values: list[Any], dtype: str) -> Any:
+    """Raw field values as one typed array; plain text and flags go through untouched,
+    since a column of a million answers is mostly those."""
     import numpy as np
     import pandas as pd
 
     if dtype == "string":
-        return pd.array([None if v is None else str(v) for v in values], dtype="string")
+        return pd.array([v if v is None or type(v) is str else _text(v) for v in values],
+                        dtype="string")  # fmt: skip
     if dtype == "boolean":
         return pd.array([None if v is None else bool(v) for v in values], dtype="boolean")
     if dtype == "float64":

@@ -19,14 +19,16 @@ What keeps it honest:
 * ``forget`` and ``clear`` through any client of the process empty the memory
   of that location (``forget`` cannot tell which held answers mention an
   address without the store, and it is rare);
-* a forked child starts with empty memories (it has its own store connections).
+* a forked child starts with empty memories (it has its own store connections);
+* a retryable ``unknown`` is never held: another process may settle it
+  (``retry_unknown=True``), and a waterfall reading a stale one here would pay
+  the next provider for a contact already answered.
 
 What it can miss, for at most :data:`MAX_AGE`: an answer another process
-replaced or erased after this one read it. Credits stay safe: a retryable
-answer is asked again only with ``retry_unknown=True``, which skips held
-retryable answers and claims from the store (where the other process's answer
-is seen); a claim that comes back as this process's own drops what memory holds
-for those keys.
+replaced or erased after this one read it. Credits stay safe: what can be
+replaced while it lives elsewhere is a retryable answer, and those are always
+read from the store; a claim that comes back as this process's own drops what
+memory holds for those keys.
 """
 
 from __future__ import annotations
@@ -128,8 +130,14 @@ class HotMemory:
         with self._lock:
             for key, data in answers.items():
                 entry = held[key] = _Entry(data, until(key))
-                self._entries[(provider, operation, key)] = entry
-                self._entries.move_to_end((provider, operation, key))
+                where = (provider, operation, key)
+                if data.get("retryable"):
+                    # another process may settle it (retry_unknown): always ask the store,
+                    # or a waterfall here would pay the next provider for a settled contact
+                    self._entries.pop(where, None)
+                    continue
+                self._entries[where] = entry
+                self._entries.move_to_end(where)
             self._trim()
         return held
 

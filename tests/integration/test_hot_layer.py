@@ -73,7 +73,9 @@ def test_two_clients_share_what_one_read(sandbox: Sandbox, env: dict[str, str],
         with Client(providers=["coldlead"]) as two:  # another face of the same process
             again = two.verify_emails(emails)
         assert all(a.from_cache for a in again)
-        assert reads.keys == 0 and sandbox.credits_spent("coldlead") == paid
+        # only retryable unknowns are read again: another process may have settled them
+        assert reads.keys == sum(a.retryable for a in again) < len(emails)
+        assert sandbox.credits_spent("coldlead") == paid
 
 
 def test_a_miss_falls_through_to_what_another_process_saved(
@@ -120,3 +122,33 @@ def test_hot_cache_zero_turns_it_off(sandbox: Sandbox, env: dict[str, str],
         reads.keys = 0
         client.verify_emails(emails)
     assert reads.keys == 10 and sandbox.credits_spent("coldlead") == 10
+
+
+RETRY_CHILD = """
+import sys
+from contact_udfs import Client
+with Client(providers=["coldlead"]) as client:
+    got = client.verify_emails(sys.argv[1:], retry_unknown=True)
+print(",".join(a.status.value for a in got))
+"""
+
+
+def test_a_retryable_unknown_settled_elsewhere_is_never_paid_again_downstream(
+    sandbox: Sandbox, env: dict[str, str]
+) -> None:
+    """A retryable unknown is not held in memory: once another process settles it, a
+    waterfall here reads the settled answer instead of paying the next provider."""
+    emails = sandbox.world.sample_emails(3, seed=7)
+    with Client(providers=["coldlead"]) as client:
+        sandbox.inject("coldlead.verify", "500", times=10)  # one address: its fate unknown
+        first = client.verify_emails(emails[:1])
+        sandbox.clear_faults()
+        assert first[0].status.value == "unknown" and first[0].retryable
+        child = subprocess.run([sys.executable, "-c", RETRY_CHILD, emails[0]], env=env,
+                               capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert child.returncode == 0, child.stderr
+        assert child.stdout.strip() != "unknown"  # the other process settled it
+    with Client(providers=["coldlead", "fullcontact"]) as waterfall:
+        got = waterfall.verify_emails(emails[:1])
+    assert got[0].provider == "coldlead" and got[0].from_cache
+    assert sandbox.credits_spent("fullcontact") == 0

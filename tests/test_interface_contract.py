@@ -15,7 +15,7 @@ import pytest
 
 import contact_udfs
 from contact_udfs.config import load_settings
-from contact_udfs.faces.cli.main import _parser
+from contact_udfs.faces.cli.parser import build_parser
 
 PYTHON = ["Client", "verify_emails", "find_emails", "enrich_contacts", "default_client",
           "Verification", "FoundEmail", "Enrichment", "Status", "Operation",
@@ -70,7 +70,7 @@ def test_the_excel_module_name_of_every_workbook_keeps_its_formulas() -> None:
 
 
 def test_the_command_line_has_its_commands() -> None:
-    sub = next(a for a in _parser()._actions if a.dest == "command")
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert set(COMMANDS) <= set(sub.choices)  # type: ignore[arg-type]
     cache = next(a for a in sub.choices["cache"]._actions if a.dest == "cache_command")  # type: ignore[index]
     assert {"stats", "forget", "clear"} <= set(cache.choices)

@@ -20,9 +20,10 @@ What keeps it honest:
   of that location (``forget`` cannot tell which held answers mention an
   address without the store, and it is rare);
 * a forked child starts with empty memories (it has its own store connections);
-* a retryable ``unknown`` is never held: another process may settle it
-  (``retry_unknown=True``), and a waterfall reading a stale one here would pay
-  the next provider for a contact already answered.
+* a paid provider's retryable ``unknown`` is never held: another process may
+  settle it (``retry_unknown=True``), and a waterfall reading a stale one here
+  would pay the next provider for a contact already answered. The offline
+  ``local`` provider's (no DNS from this machine, say) are held: they cost nothing.
 
 What it can miss, for at most :data:`MAX_AGE`: an answer another process
 replaced or erased after this one read it. Credits stay safe: what can be
@@ -41,6 +42,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from ..config import PAID_PROVIDERS
 from ..models import Answer
 from .base import ClaimResult, JobRecord, Store
 
@@ -131,7 +133,7 @@ class HotMemory:
             for key, data in answers.items():
                 entry = held[key] = _Entry(data, until(key))
                 where = (provider, operation, key)
-                if data.get("retryable"):
+                if data.get("retryable") and provider in PAID_PROVIDERS:
                     # another process may settle it (retry_unknown): always ask the store,
                     # or a waterfall here would pay the next provider for a settled contact
                     self._entries.pop(where, None)

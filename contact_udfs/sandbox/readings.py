@@ -27,6 +27,10 @@ READINGS: dict[str, tuple[Any, ...]] = {
     # seed 004: ``invalid_email`` is a documented verify reason, 422 "A validation error
     # occurred" a documented status; bad syntax may come back as either
     "coldlead_bad_syntax": ("422", "billed"),
+    # seed 003: "we will deliver the information associated with this batch when it is
+    # complete" - the body is not shown: the batch status object a poll answers, or
+    # only its ``response`` (which names no batch)
+    "fullcontact_push": ("status", "response"),
 }
 
 
@@ -38,6 +42,7 @@ class Readings:
     spamtraps: bool = False
     coldlead_finder_miss: str = "null"
     coldlead_bad_syntax: str = "422"
+    fullcontact_push: str = "status"
 
     def with_(self, **changes: Any) -> Readings:
         """A copy with ``changes``; an unknown knob or value is a ValueError."""

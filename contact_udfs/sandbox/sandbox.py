@@ -254,7 +254,8 @@ class Sandbox:
 
         ``fullcontact_403`` ("worded" | "bare"), ``spamtraps`` (False | True),
         ``coldlead_finder_miss`` ("null" | "404"), ``coldlead_bad_syntax``
-        ("422" | "billed"); see :mod:`contact_udfs.sandbox.readings`.
+        ("422" | "billed"), ``fullcontact_push`` ("status" | "response"); see
+        :mod:`contact_udfs.sandbox.readings`.
         """
         with self.state.lock:
             self.state.readings = self.state.readings.with_(**readings)

@@ -204,3 +204,26 @@ def test_the_listener_needs_a_pushing_provider(client_for, tmp_path: Path):
 
     with pytest.raises(ConfigurationError, match="DROPCONTACT_API_KEY"):
         Listener(client_for("coldlead", DROPCONTACT_API_KEY="", FULLCONTACT_API_KEY=""))
+
+
+@pytest.mark.parametrize("body", ["status", "response"])
+def test_fullcontact_pushes_under_either_body(sandbox, listener, client_for, body):
+    """Seed 003 does not show the webhook body: the batch status object is saved at once;
+    the bare ``response`` names no batch, so the run's own polls collect the job."""
+    sandbox.set_readings(fullcontact_push=body)
+    items = items_for(sandbox, Operation.VERIFY, N)
+    client = client_for("fullcontact", CONTACT_UDFS_WEBHOOK_URL=listener.url)
+    if body == "status":
+        submit_then_close(client, "fullcontact", Operation.VERIFY, items,
+                          before_closing=lambda: sandbox.wait_webhooks(1))
+        assert sandbox.requests("fullcontact.poll") == 0 and listener.counts["saved"] == N
+    else:
+        run = client.run(Operation.VERIFY, items)
+        assert sandbox.wait_webhooks(1)[0]["status"] == 200  # acknowledged, not matched
+        assert run.report.pending == 0 and listener.counts["saved"] == 0
+        assert sandbox.requests("fullcontact.poll") >= 1
+    assert sandbox.credits_spent("fullcontact") == N
+    assert client.store.journal_open("fullcontact", "verify") == []
+    sandbox.reset_counters()
+    again = client_for("fullcontact").run(Operation.VERIFY, items)
+    assert again.report.from_cache == N and sandbox.requests("*") == 0

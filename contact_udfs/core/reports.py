@@ -109,6 +109,16 @@ class RunReport:
         if n:
             mapping[provider] = mapping.get(provider, 0) + n
 
+    def merge(self, part: RunReport) -> None:
+        """Add the counts of ``part``, a run over another slice or batch of the same call."""
+        for name in ("rows", "invalid", "distinct", "from_cache", "reused", "pending",
+                     "retryable", "claim_waits"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(part, name))
+        for provider, n in part.sent.items():
+            self.add(self.sent, provider, n)
+        for provider, n in part.credits.items():
+            self.add(self.credits, provider, n)
+
     def summary(self) -> str:
         spent = ", ".join(f"{p} {n}" for p, n in self.credits.items()) or "none"
         text = (

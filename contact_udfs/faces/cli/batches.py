@@ -91,7 +91,7 @@ def _answer_file(
                     run = client.run(op, items, retry_unknown=args.retry_unknown)
                     counts = summarize(op, items, run.results, steps, report=run.report)
                     _add_summary(total, counts)
-                    _add_report(report, run.report)
+                    report.merge(run.report)
                     out.write(
                         row + [None] * (width - len(row)) + list(flatten(answer, op).values())
                         for row, answer in zip(rows, run.results, strict=True)
@@ -110,15 +110,6 @@ def chain_first(batches: Iterator[list[list[Any]]]) -> Iterator[list[list[Any]]]
         yield rows
     if empty:
         yield []
-
-
-def _add_report(into: RunReport, part: RunReport) -> None:
-    for name in ("rows", "invalid", "distinct", "from_cache", "pending", "retryable"):
-        setattr(into, name, getattr(into, name) + getattr(part, name))
-    for provider, n in part.sent.items():
-        into.add(into.sent, provider, n)
-    for provider, n in part.credits.items():
-        into.add(into.credits, provider, n)
 
 
 def _add_summary(into: RunSummary, part: RunSummary) -> None:

@@ -70,7 +70,7 @@ def _ask(
                 )  # fmt: skip
                 collect(run.results)
                 del run.results[:]  # the columns have them now
-            _merge(report, run.report)
+            report.merge(run.report)
             if limit is not None:
                 limit = max(limit - sum(run.report.credits.values()), 0)
             bar.advance(start + len(chunk))
@@ -123,15 +123,6 @@ class _Bar:
             self.advance(start + (size * done // total if total else 0))
 
         return tick
-
-
-def _merge(into: RunReport, part: RunReport) -> None:
-    for name in ("rows", "invalid", "distinct", "from_cache", "pending", "retryable"):
-        setattr(into, name, getattr(into, name) + getattr(part, name))
-    for provider, n in part.sent.items():
-        into.add(into.sent, provider, n)
-    for provider, n in part.credits.items():
-        into.add(into.credits, provider, n)
 
 
 def _settings_budget(client: Any) -> float | None:

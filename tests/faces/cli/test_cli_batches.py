@@ -40,6 +40,19 @@ def _rows(path: Path) -> list[dict[str, str]]:
     return [{k: v for k, v in r.items() if k not in VOLATILE} for r in got]
 
 
+def engine_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of items of each engine call the command makes, from now on."""
+    calls: list[int] = []
+    real = Client.run
+
+    def counting(self: Client, operation: object, items: list[object], **kw: object) -> object:
+        calls.append(len(list(items)))
+        return real(self, operation, items, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Client, "run", counting)
+    return calls
+
+
 @pytest.fixture
 def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config = tmp_path / "config.toml"
@@ -59,14 +72,7 @@ def test_batches_write_what_a_whole_run_writes(offline: Path, monkeypatch: pytes
     assert main(["verify", str(source), "-o", str(whole), "--budget", "1000", "--no-progress"]) == 0
     capsys.readouterr()
 
-    calls: list[int] = []
-    real = Client.run
-
-    def counting(self: Client, operation: object, items: list[object], **kw: object) -> object:
-        calls.append(len(list(items)))
-        return real(self, operation, items, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Client, "run", counting)
+    calls = engine_calls(monkeypatch)
     monkeypatch.setattr(files, "BATCH_ROWS", 30)
     batched = offline / f"batched{suffix}"
     assert main(["verify", str(source), "-o", str(batched), "--no-progress"]) == 0
@@ -96,14 +102,7 @@ def test_a_configured_budget_reads_the_file_whole(
     """One budget needs the whole file's estimate up front: no batches then."""
     source = offline / "in.csv"
     _write_csv(source, 100)
-    calls: list[int] = []
-    real = Client.run
-
-    def counting(self: Client, operation: object, items: list[object], **kw: object) -> object:
-        calls.append(len(list(items)))
-        return real(self, operation, items, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Client, "run", counting)
+    calls = engine_calls(monkeypatch)
     monkeypatch.setattr(files, "BATCH_ROWS", 30)
     monkeypatch.setenv("CONTACT_UDFS_BUDGET", "1000")
     out = offline / "out.csv"

@@ -125,6 +125,11 @@ class Answer:
         names = _init_names(cls)
         return cls(**{k: v for k, v in data.items() if k in names})
 
+    @classmethod
+    def from_stored(cls: type[A], data: dict[str, Any]) -> A:
+        """An answer the store kept, read back: marked ``from_cache``, whatever it was saved as."""
+        return cls.from_dict({**data, "from_cache": True})
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
 

@@ -211,7 +211,7 @@ class Engine:
                 skip_retryable=state.retry_unknown,
             )  # fmt: skip
             for key, data in claim.cached.items():
-                state.add(key, RESULT_TYPES[op].from_dict({**data, "from_cache": True}))
+                state.add(key, RESULT_TYPES[op].from_stored(data))
             state.tick(len(claim.cached))
             # a process of this host that is gone keeps nobody waiting
             taken = take_over_dead(self.store, provider.name, op.value, claim.elsewhere,
@@ -324,15 +324,10 @@ class Engine:
         Returns the answers and the keys of the second kind; a cached rerun never
         reaches the second lookup (everything is found by the first).
         """
-        found = self._lookup(provider, op, keys, retry_unknown)
+        found = cached_answers(self.store, provider.name, op, keys, retry_unknown)
         misses = [k for k in keys if k not in found]
         reused = reused_answers(self.store, provider, op, misses, retry_unknown) if misses else {}
         return {**found, **reused}, set(reused)
-
-    def _lookup(
-        self, provider: Provider, op: Operation, keys: list[str], retry_unknown: bool
-    ) -> dict[str, Answer]:
-        return cached_answers(self.store, provider.name, op, keys, retry_unknown)
 
     def _save(
         self, state: RunState, provider: Provider, answers: dict[str, Answer], fresh: bool = True

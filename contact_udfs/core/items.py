@@ -87,7 +87,7 @@ def cached_answers(
     for key, data in store.get_many(provider, operation.value, keys).items():
         if retry_unknown and data.get("retryable"):
             continue
-        out[key] = kind.from_dict({**data, "from_cache": True})
+        out[key] = kind.from_stored(data)
     return out
 
 

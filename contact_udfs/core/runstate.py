@@ -62,9 +62,6 @@ class RunState:
             return True
         return False
 
-    def settled(self, key: str) -> bool:
-        return key in self.settled_keys
-
     def answered_by(self, key: str, provider: str) -> bool:
         return key not in self.pending and any(
             a.provider == provider for a in self.answers.get(key, ())

@@ -80,7 +80,7 @@ class _Entry:
         answer = self.answer
         if answer is None or type(answer) is not kind:
             data = self.data if self.data is not None else self.stored()
-            answer = self.answer = kind.from_dict({**data, "from_cache": True})
+            answer = self.answer = kind.from_stored(data)
             self.data = None
         return answer
 

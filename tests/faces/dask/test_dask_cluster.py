@@ -6,7 +6,7 @@ import math
 
 import dask.dataframe as dd
 import pytest
-from frame_helpers import VERIFY_DTYPES, distinct_valid, sheet
+from frame_helpers import VERIFY_DTYPES, distinct_valid, sheet, until
 from pandas.testing import assert_frame_equal
 
 import contact_udfs  # noqa: F401  (registers ddf.contacts)
@@ -95,15 +95,9 @@ def test_estimate_sums_every_partition_and_sends_nothing(
 
 def wait_idle(cluster, timeout: float = 60.0) -> None:
     """Until no worker is executing a task (a failed job's other tasks finish their step)."""
-    import time
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        busy = cluster.run(lambda dask_worker: len(dask_worker.state.executing))
-        if not any(busy.values()):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"workers still busy: {busy}")
+    until(lambda: not any(cluster.run(lambda dask_worker: len(dask_worker.state.executing))
+                          .values()), timeout, "the workers to go idle")  # fmt: skip
 
 
 def test_a_budget_of_n_stops_the_whole_job_at_n_credits(

@@ -119,6 +119,36 @@ class Answer:
             out[name] = value
         return out
 
+    def to_stored(self) -> dict[str, Any]:
+        """What the store keeps: :meth:`to_dict` without the fields at their defaults.
+
+        Why: a store write is most of a first run's cost once the provider is fast
+        (the offline one answers in microseconds), and most fields of most answers are
+        at their defaults. :meth:`from_dict` fills them back in, so the round trip is
+        still lossless; ``kind`` and ``status`` are always written.
+        """
+        out: dict[str, Any] = {"kind": self.kind, "status": self.status.value}
+        state = self.__dict__
+        for name, default in _stored_fields(type(self)):
+            value = state[name]
+            if value is None or value.__class__ in _PLAIN and name != "raw":
+                if value == default and value.__class__ is default.__class__:
+                    continue
+            elif isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, str):  # raw kept as JSON text
+                if value in ("", "{}"):
+                    continue
+                value = json.loads(value)
+            elif not value and value == default:
+                continue  # an empty raw, list or dict
+            elif isinstance(value, Enum):
+                value = value.value
+            elif isinstance(value, (dict, list)):
+                value = json.loads(json.dumps(value, default=str))
+            out[name] = value
+        return out
+
     @classmethod
     def from_dict(cls: type[A], data: dict[str, Any]) -> A:
         """Inverse of :meth:`to_dict`; unknown keys are ignored so old rows still load."""
@@ -177,6 +207,23 @@ def _field_names(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
     return names
+
+
+_STORED_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _stored_fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(name, default) of every field :meth:`Answer.to_stored` may leave out at its default
+    (``status`` is always written; a factory default is read as the empty value it makes)."""
+    fields = _STORED_FIELDS.get(cls)
+    if fields is None:
+        fields = _STORED_FIELDS[cls] = tuple(
+            (f.name, f.default_factory() if f.default_factory is not dataclasses.MISSING
+             else (None if f.default is dataclasses.MISSING else f.default))
+            for f in dataclasses.fields(cls)
+            if f.name != "status"
+        )  # fmt: skip
+    return fields
 
 
 def _init_names(cls: type) -> frozenset[str]:
@@ -292,9 +339,7 @@ class Enrichment(Answer):
         return self.status is not Status.UNKNOWN or self.email is not None
 
 
-_KINDS: dict[str, type[Answer]] = {
-    cls.kind: cls for cls in (Verification, FoundEmail, Enrichment)
-}
+_KINDS: dict[str, type[Answer]] = {cls.kind: cls for cls in (Verification, FoundEmail, Enrichment)}
 
 RESULT_TYPES: dict[Operation, type[Answer]] = {
     Operation.VERIFY: Verification,

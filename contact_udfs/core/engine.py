@@ -11,7 +11,8 @@ credit promise (DESIGN §5) lives here and only here:
   named by a company whose domain a paid answer taught (:mod:`.people`);
 * a key is sent only by the run that claimed it; the others wait for it, except
   that a dead owner's claims are taken over and a journaled job is polled by
-  whoever needs it (:mod:`.claims`);
+  whoever needs it (:mod:`.claims`); a free provider's keys (the offline
+  ``local``) are not claimed: there is no credit to guard;
 * a job id is journaled before it is polled, and a later run resumes it;
 * paid answers are saved before any error is raised.
 
@@ -198,6 +199,11 @@ class Engine:
         self, state: RunState, provider: Provider, keys: list[str], poll_timeout: float | None
     ) -> None:
         op, ttl = state.operation, self.settings.claim_ttl
+        if not provider.cost(op):
+            # claims keep two runs from paying for one contact; a free answer has nothing
+            # to guard, and claiming would be most of an offline run's cost
+            self._answer_claimed(state, provider, keys, poll_timeout, claimed=False)
+            return
         todo = keys
         wait = WAIT_START
         if poll_timeout is not None:  # the caller bounds how long it may wait (Excel: seconds)
@@ -254,11 +260,19 @@ class Engine:
         return uncovered
 
     def _answer_claimed(
-        self, state: RunState, provider: Provider, keys: list[str], poll_timeout: float | None
-    ) -> None:
-        """Send what this run claimed; everything paid is saved before any error escapes."""
+        self, state: RunState, provider: Provider, keys: list[str], poll_timeout: float | None,
+        *, claimed: bool = True,
+    ) -> None:  # fmt: skip
+        """Send what this run claimed (or, ``claimed=False``, free keys nobody claims);
+        everything paid is saved before any error escapes."""
         op = state.operation
         poller = self._poller(state, provider)
+        if not claimed:
+            self._send(state, provider, poller, keys)
+            for key in poller.wait(poll_timeout):
+                if key in state.payloads:
+                    state.mark_pending(provider.name, key)
+            return
         beat = Heartbeat(self.store, provider.name, op.value, owner=state.owner,
                          ttl=self.settings.claim_ttl)  # fmt: skip
         beat.hold(keys)
@@ -335,9 +349,9 @@ class Engine:
         # every paid answer is stored, even for keys another run asked about (a resumed job)
         if not answers:
             return
-        save_answers(
-            self.store, self.settings, provider.name, state.operation, answers, owner=state.owner
-        )
+        owner = state.owner if provider.cost(state.operation) else None  # free: never claimed
+        save_answers(self.store, self.settings, provider.name, state.operation, answers,
+                     owner=owner)  # fmt: skip
         answers = {k: a for k, a in answers.items() if k in state.payloads}
         for key, answer in answers.items():
             state.add(key, answer)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from ..identity import normalize_contact, normalize_email, normalize_person
+from ..identity import email_parts, normalize_contact, normalize_email, normalize_person
 from ..models import RESULT_TYPES, Answer, FoundEmail, Operation, Status, Verification
 from ..store.base import Store
 
@@ -38,8 +37,8 @@ def normalize_item(operation: Operation, value: object) -> Item:
     if type(value) is Item:
         return value
     if operation is Operation.VERIFY:
-        if type(value) is str and len(value) <= _MEMO_LEN:
-            display, key, error = _email_parts(value)
+        if type(value) is str:
+            display, key, error = email_parts(value)
         else:
             ne = normalize_email(value)
             display, key, error = ne.display, ne.key, ne.error
@@ -51,18 +50,6 @@ def normalize_item(operation: Operation, value: object) -> Item:
             return Item(str(value), None, {}, "not_a_record")
     person = normalize_person(value) if operation is Operation.FIND else normalize_contact(value)
     return Item(person.key or "", person.key, dict(person.payload), person.error)
-
-
-#: longest text cell whose normalization is memoized (longer ones are rare and rejected)
-_MEMO_LEN = 320
-
-
-@lru_cache(maxsize=1 << 16)
-def _email_parts(text: str) -> tuple[str, str | None, str | None]:
-    """(display, key, error) of an address cell: a recalculated sheet or a rerun asks
-    the same cells again, and a cell is the same address every time."""
-    ne = normalize_email(text)
-    return ne.display, ne.key, ne.error
 
 
 def cached_answers(

@@ -54,7 +54,7 @@ def save_answers(
     """
     if not answers:
         return
-    rows = {k: a.to_dict() for k, a in answers.items()}
+    rows = {k: a.to_stored() for k, a in answers.items()}
     emails = {k: address_keys(emails_in(a)) for k, a in answers.items()}
     store.put_many(provider, operation.value, rows, ttl=settings.ttl_seconds, emails=emails,
                    owner=owner)  # fmt: skip

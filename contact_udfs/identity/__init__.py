@@ -16,7 +16,14 @@ the store and the engine all build on it.
 
 from __future__ import annotations
 
-from .emails import ERROR_MESSAGES, NormalizedEmail, cache_key, error_message, normalize_email
+from .emails import (
+    ERROR_MESSAGES,
+    NormalizedEmail,
+    cache_key,
+    email_parts,
+    error_message,
+    normalize_email,
+)
 from .names import (
     NormalizedPerson,
     clean_name,
@@ -37,6 +44,7 @@ __all__ = [
     "company_alias",
     "company_of_key",
     "domain_from",
+    "email_parts",
     "error_message",
     "name_token",
     "normalize_contact",

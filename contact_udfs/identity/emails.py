@@ -43,6 +43,7 @@ __all__ = [
     "ERROR_MESSAGES",
     "NormalizedEmail",
     "cache_key",
+    "email_parts",
     "error_message",
     "normalize_email",
 ]
@@ -183,12 +184,27 @@ def _classify_cached(text: str) -> tuple[str, str | None, str | None]:
     return _classify_text(text)
 
 
+def email_parts(text: str, /) -> tuple[str, str | None, str | None]:
+    """``(display, key, error)`` of a text cell: :func:`normalize_email` without the
+    result object, for callers that normalize many cells (a recalculated sheet or a
+    rerun asks the same cells again, so it is memoized the same way)."""
+    if len(text) > 4 * _MAX_INPUT:
+        return _classify_text(text)
+    return _classify_cached(text)
+
+
 def _classify_text(text: str) -> tuple[str, str | None, str | None]:
     """(display, key, error) for a string cell; cheap checks first, the full parser last."""
     s = text.strip(_TRIM)
     display = _short(s)
     if not s:
         return display, None, ("blank" if text else "empty")
+    if len(s) <= _MAX_EMAIL and s.isascii():  # the common case, vouched for by one pattern
+        low = s.lower()
+        if _FAST.fullmatch(low):
+            local, _, domain = low.partition("@")
+            if len(local) <= 64 and "--" not in domain and not low.endswith(_RESERVED):
+                return display, low, None
     if s[0] == "#" and _EXCEL_ERROR.match(s):
         return display, None, "excel_error"
     if len(s) > _MAX_INPUT:

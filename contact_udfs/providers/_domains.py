@@ -23,6 +23,7 @@ __all__ = [
     "FREE_DOMAINS",
     "POPULAR_DOMAINS",
     "ROLE_LOCAL_PARTS",
+    "domain_facts",
     "edit_distance",
     "is_disposable",
     "is_free",
@@ -160,6 +161,13 @@ def _fix_tld(domain: str) -> str:
         return f"{head}.{_TLD_FIXES[tld]}"
     fixed = f"{head}.{_TLD_FIXES_POPULAR_ONLY.get(tld, tld)}"
     return fixed if fixed in _POPULAR else domain
+
+
+@lru_cache(maxsize=8192)
+def domain_facts(domain: str) -> tuple[bool, bool, str | None]:
+    """``(disposable, free, suggestion)`` of a lower-case domain, worked out once per
+    domain: a sheet has far fewer domains than addresses."""
+    return is_disposable(domain), is_free(domain), suggest_domain(domain)
 
 
 @lru_cache(maxsize=8192)

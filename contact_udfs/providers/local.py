@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..identity import normalize_email, split_full_name
+from ..identity import email_parts, normalize_email, split_full_name
 from ..identity.patterns import PATTERNS, candidate_locals, rank_patterns
 from ..models import Answer, FoundEmail, Operation, Status, Verification, utcnow
 from . import _domains
@@ -131,25 +131,30 @@ class LocalProvider:
         answers: dict[str, Answer] = {}
         waiting: list[tuple[str, str, dict[str, Any]]] = []
         for task in tasks:
-            norm = normalize_email(task.payload.get("email") or task.key)
+            value = task.payload.get("email") or task.key
+            if type(value) is str:
+                _, key, error = email_parts(value)
+            else:
+                norm = normalize_email(value)
+                key, error = norm.key, norm.error
             common: dict[str, Any] = {"email": task.key, "address": task.key,
                                       "provider": self.name, "checked_at": now}  # fmt: skip
-            if norm.key is None:
+            if key is None:
                 answers[task.key] = Verification(
-                    status=Status.INVALID, reason=norm.error, syntax_valid=False, **common
+                    status=Status.INVALID, reason=error, syntax_valid=False, **common
                 )
                 continue
-            local, _, domain = norm.key.rpartition("@")
+            local, _, domain = key.rpartition("@")
+            disposable, free, fix = _domains.domain_facts(domain)
             common.update(
-                syntax_valid=True, disposable=_domains.is_disposable(domain),
-                free=_domains.is_free(domain), role=_domains.is_role(local),
-            )  # fmt: skip
-            if fix := _domains.suggest_domain(domain):
+                syntax_valid=True, disposable=disposable, free=free, role=_domains.is_role(local)
+            )
+            if fix:
                 answers[task.key] = Verification(
                     status=Status.RISKY, reason="possible_typo", suggestion=f"{local}@{fix}",
                     **common,
                 )  # fmt: skip
-            elif common["disposable"]:
+            elif disposable:
                 answers[task.key] = Verification(status=Status.RISKY, reason="disposable", **common)
             elif self.dns is None:
                 answers[task.key] = Verification(

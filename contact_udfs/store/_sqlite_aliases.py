@@ -3,8 +3,10 @@
 A mixin of :class:`~contact_udfs.store.sqlite.SQLiteStore`:
 
 * :meth:`~SQLiteAliases.get_mentioning` finds stored answers by an address they
-  list (the ``answer_emails`` links ``forget`` already keeps), so a verify can read
-  the qualification a find or an enrichment bought;
+  list (the ``answer_emails`` links ``forget`` already keeps, or the answer's own
+  key when that is the address: such answers are written without a link, which
+  halves the cost of saving a verify), so a verify can read the qualification a
+  find or an enrichment bought;
 * :meth:`~SQLiteAliases.add_aliases` / :meth:`~SQLiteAliases.aliases` keep the
   company name -> domain facts learned from paid answers. Each row remembers the
   answer that taught it, so ``forget`` erases it with that answer.
@@ -37,16 +39,22 @@ class SQLiteAliases:
         wanted = _unique(_norm(e) for e in emails if e)
         if not wanted:
             return {}
-        sql = (
+        linked = (
             "SELECT l.email, a.key, a.payload, a.expires_at FROM answer_emails l JOIN answers a"
             " ON a.provider = l.provider AND a.operation = l.operation AND a.key = l.key"
             " WHERE l.provider = ? AND l.operation = ? AND l.email IN ({marks})"
         )
-        rows = self._pool.run(
-            lambda conn: _chunked(conn, sql, (provider, operation), wanted),
-            write=False,
-            what="read answers by address",
+        # an answer keyed by the address itself is stored without a link to it
+        keyed = (
+            "SELECT key, key, payload, expires_at FROM answers"
+            " WHERE provider = ? AND operation = ? AND key IN ({marks})"
         )
+
+        def read(conn: sqlite3.Connection) -> list[Any]:
+            head = (provider, operation)
+            return _chunked(conn, linked, head, wanted) + _chunked(conn, keyed, head, wanted)
+
+        rows = self._pool.run(read, write=False, what="read answers by address")
         now, found = self._clock(), {}
         for email, key, payload, expires in rows:
             if not _expired(expires, now):

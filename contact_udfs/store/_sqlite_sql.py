@@ -32,7 +32,6 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (provider TEXT NOT NULL, operation TEXT NOT NULL,
     key TEXT NOT NULL, payload TEXT NOT NULL, retryable INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL, expires_at REAL, PRIMARY KEY (provider, operation, key));
-CREATE INDEX IF NOT EXISTS answers_expiry ON answers(expires_at);
 CREATE TABLE IF NOT EXISTS answer_emails (provider TEXT NOT NULL, operation TEXT NOT NULL,
     key TEXT NOT NULL, email TEXT NOT NULL, PRIMARY KEY (provider, operation, key, email));
 CREATE INDEX IF NOT EXISTS answer_emails_email ON answer_emails(email);
@@ -114,16 +113,8 @@ def _purge(
     )
 
 
-
-
 def _expired(expires_at: float | None, now: float) -> bool:
     return expires_at is not None and expires_at <= now
-
-
-
-
-
-
 
 
 def _forget_in_jobs(conn: sqlite3.Connection, address: str) -> None:
@@ -148,4 +139,3 @@ def _forget_in_jobs(conn: sqlite3.Connection, address: str) -> None:
             )
         else:  # done, or nothing left to wait for: drop the record entirely
             conn.execute("DELETE FROM jobs WHERE provider = ? AND job_id = ?", (provider, job_id))
-

@@ -139,10 +139,12 @@ class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
         keys = list(answers)
         # serialize before locking: a bad payload fails without touching the file
         rows = [(k, _dumps(answers[k]), int(bool(answers[k].get("retryable")))) for k in keys]
+        # an answer keyed by the address itself needs no link: readers match the key too
         links = [
             (provider, operation, key, address)
             for key in keys
             for address in _addresses(key, (emails or {}).get(key, ()))
+            if address != key
         ]
 
         def work(conn: sqlite3.Connection) -> None:

@@ -61,6 +61,8 @@ EMAIL_HEADERS = (
     "courriel",
     "adresse email",
 )
+
+
 def _client(args: argparse.Namespace) -> Any:
     from ...api import Client
 

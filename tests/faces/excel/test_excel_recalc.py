@@ -4,7 +4,6 @@ and each cell normalized once per call (counted, not timed)."""
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from excel_helpers import column
 
 import contact_udfs.api as api
 import contact_udfs.identity.emails as emails_module
-from contact_udfs.core import items
 from contact_udfs.faces.excel import udfs as excel
 from contact_udfs.sandbox import Sandbox, get_world
 
@@ -41,17 +39,15 @@ def _count_store_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def _count_normalize(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Count every normalize_email call, whichever module calls it."""
+    """Count every parse of a text cell, whichever path asks for it."""
     counts = {"calls": 0}
-    original = emails_module.normalize_email
+    original = emails_module._classify_text
 
-    def counting(value: object) -> Any:
+    def counting(value: str) -> Any:
         counts["calls"] += 1
         return original(value)
 
-    for module in list(sys.modules.values()):
-        if getattr(module, "normalize_email", None) is original:
-            monkeypatch.setattr(module, "normalize_email", counting)
+    monkeypatch.setattr(emails_module, "_classify_text", counting)
     return counts
 
 
@@ -79,7 +75,7 @@ def test_each_cell_is_normalized_once_per_call(
     with open(os.environ["CONTACT_UDFS_CONFIG"], "w", encoding="utf-8") as fh:
         fh.write("[local]\ncheck_dns = false\n")  # offline: no DNS lookups
     excel.VERIFY_EMAIL(column(cells))  # the first run fills the cache
-    items._email_parts.cache_clear()  # forget the memo: count a cold normalization
+    emails_module._classify_cached.cache_clear()  # forget the memo: count a cold parse
     calls = _count_normalize(monkeypatch)
     out = excel.VERIFY_EMAIL(column(cells))
     assert len(out) == 10_000 and not any(str(r[0]).startswith("#") for r in out)

@@ -135,7 +135,7 @@ class Answer:
                 if value == default and value.__class__ is default.__class__:
                     continue
             elif isinstance(value, datetime):
-                value = value.isoformat()
+                value = _isoformat(value)
             elif isinstance(value, str):  # raw kept as JSON text
                 if value in ("", "{}"):
                     continue
@@ -210,6 +210,17 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 
 _STORED_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+#: the last time written and its text: a batch of answers shares one ``checked_at``
+_LAST_ISO: tuple[datetime | None, str] = (None, "")
+
+
+def _isoformat(value: datetime) -> str:
+    global _LAST_ISO
+    last, text = _LAST_ISO
+    if value is not last:
+        text = value.isoformat()
+        _LAST_ISO = (value, text)
+    return text
 
 
 def _stored_fields(cls: type) -> tuple[tuple[str, Any], ...]:

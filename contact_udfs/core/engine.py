@@ -38,6 +38,7 @@ from ..identity.patterns import pattern_of
 from ..models import RESULT_TYPES, Answer, Operation, Verification
 from ..providers.base import Provider, Task
 from ..store.base import Store
+from .bulk import paused_gc
 from .claims import Heartbeat, new_owner, take_over_dead
 from .items import Item, cached_answers, normalize_item
 from .jobs import JobPoller, save_answers
@@ -88,6 +89,13 @@ class Engine:
         poll_timeout: float | None = None,
     ) -> Run[Answer]:
         """Answer every item; one answer per item, in input order."""
+        with paused_gc():  # a run's objects live until it ends: nothing to collect meanwhile
+            return self._run(operation, items, retry_unknown, budget, progress, poll_timeout)
+
+    def _run(
+        self, operation: Operation, items: Iterable[object], retry_unknown: bool,
+        budget: float | None, progress: Progress | None, poll_timeout: float | None,
+    ) -> Run[Answer]:  # fmt: skip
         rows = self._rows(operation, items)
         report = RunReport(operation=operation.value, rows=len(rows))
         payloads: dict[str, dict[str, Any]] = {}

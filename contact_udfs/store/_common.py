@@ -27,8 +27,12 @@ def addresses(key: str, extra: Collection[str] | str) -> list[str]:
     return sorted({n for a in listed if a and (n := norm(a))})
 
 
+#: one encoder for every write (``json.dumps`` with options builds a new one per call)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def erase_mentions(value: Any, address: str) -> Any:

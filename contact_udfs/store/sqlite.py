@@ -70,6 +70,26 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT = 30.0
 
 
+def _links(
+    provider: str, operation: str, keys: Sequence[str], emails: Mapping[str, Collection[str]]
+) -> list[tuple[str, str, str, str]]:
+    """The ``answer_emails`` rows of ``keys``. An answer keyed by the address itself needs
+    no link to it (readers match the key too): a verify usually writes none."""
+    links = []
+    for key in keys:
+        listed = emails.get(key)
+        if not listed or (len(listed) == 1 and not isinstance(listed, str) and key in listed):
+            continue
+        links.extend((provider, operation, key, a) for a in _addresses(key, listed) if a != key)
+    return links
+
+
+def _has_links(conn: sqlite3.Connection, provider: str, operation: str) -> bool:
+    """Whether any answer of ``provider``/``operation`` has links (one index probe)."""
+    sql = "SELECT 1 FROM answer_emails WHERE provider = ? AND operation = ? LIMIT 1"
+    return conn.execute(sql, (provider, operation)).fetchone() is not None
+
+
 class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
     """A :class:`~contact_udfs.store.base.Store` in one SQLite file (see module docstring)."""
 
@@ -139,13 +159,7 @@ class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
         keys = list(answers)
         # serialize before locking: a bad payload fails without touching the file
         rows = [(k, _dumps(answers[k]), int(bool(answers[k].get("retryable")))) for k in keys]
-        # an answer keyed by the address itself needs no link: readers match the key too
-        links = [
-            (provider, operation, key, address)
-            for key in keys
-            for address in _addresses(key, (emails or {}).get(key, ()))
-            if address != key
-        ]
+        links = _links(provider, operation, keys, emails or {})
 
         def work(conn: sqlite3.Connection) -> None:
             now = self._clock()
@@ -153,7 +167,10 @@ class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
             conn.executemany(
                 _UPSERT_ANSWER, [(provider, operation, *row, now, expires) for row in rows]
             )
-            _chunked(conn, f"DELETE FROM answer_emails WHERE {_KEYS}", (provider, operation), keys)
+            if _has_links(conn, provider, operation):  # the old answers' links go
+                _chunked(
+                    conn, f"DELETE FROM answer_emails WHERE {_KEYS}", (provider, operation), keys
+                )
             if owner is not None:
                 _chunked(
                     conn,

@@ -130,6 +130,7 @@ class LocalProvider:
         now = utcnow()
         answers: dict[str, Answer] = {}
         waiting: list[tuple[str, str, dict[str, Any]]] = []
+        make = Verification.from_values  # typed values only: a Status, a datetime
         for task in tasks:
             value = task.payload.get("email") or task.key
             if type(value) is str:
@@ -140,7 +141,7 @@ class LocalProvider:
             common: dict[str, Any] = {"email": task.key, "address": task.key,
                                       "provider": self.name, "checked_at": now}  # fmt: skip
             if key is None:
-                answers[task.key] = Verification(
+                answers[task.key] = make(
                     status=Status.INVALID, reason=error, syntax_valid=False, **common
                 )
                 continue
@@ -150,14 +151,14 @@ class LocalProvider:
                 syntax_valid=True, disposable=disposable, free=free, role=_domains.is_role(local)
             )
             if fix:
-                answers[task.key] = Verification(
+                answers[task.key] = make(
                     status=Status.RISKY, reason="possible_typo", suggestion=f"{local}@{fix}",
                     **common,
                 )  # fmt: skip
             elif disposable:
-                answers[task.key] = Verification(status=Status.RISKY, reason="disposable", **common)
+                answers[task.key] = make(status=Status.RISKY, reason="disposable", **common)
             elif self.dns is None:
-                answers[task.key] = Verification(
+                answers[task.key] = make(
                     status=Status.UNKNOWN, reason="dns_not_checked", retryable=True, **common
                 )
             else:

@@ -107,3 +107,36 @@ def test_best_answer_prefers_settled_then_earliest():
 def test_unknown_stored_fields_are_ignored():
     d = SAMPLES[1].to_dict() | {"added_in_a_later_version": 1}
     assert answer_from_dict(d) == SAMPLES[1]
+
+
+def test_from_values_builds_what_init_builds():
+    from datetime import datetime, timezone
+
+    from contact_udfs.models import FoundEmail, Status, Verification
+
+    values = dict(
+        status=Status.UNKNOWN, reason="dns_not_checked", retryable=True, email="a@b.com",
+        address="a@b.com", provider="local", checked_at=datetime.now(timezone.utc),
+        syntax_valid=True, disposable=False, free=False, role=False,
+    )  # fmt: skip
+    fast, slow = Verification.from_values(**values), Verification(**values)
+    assert fast == slow and fast.to_dict() == slow.to_dict() and hash(fast) == hash(slow)
+    assert fast.to_stored() == slow.to_stored()
+    assert fast.raw == {} and fast.raw is not Verification.from_values(**values).raw
+    found = FoundEmail.from_values(email="x@y.com")
+    assert found.candidates == [] and found.candidates is not FoundEmail.from_values().candidates
+    with pytest.raises(TypeError, match="no field 'nope'"):
+        Verification.from_values(nope=1)
+
+
+def test_to_stored_leaves_defaults_out_and_round_trips():
+    from contact_udfs.models import Enrichment, FoundEmail, Status, Verification
+
+    v = Verification(email="a@b.com", status=Status.RISKY, reason="role", role=True, raw={"x": 1})
+    stored = v.to_stored()
+    assert stored == {"kind": "verification", "status": "risky", "reason": "role",
+                      "email": "a@b.com", "role": True, "raw": {"x": 1}}  # fmt: skip
+    assert Verification.from_dict(stored).to_dict() == v.to_dict()
+    for answer in (FoundEmail(email="x@y.com", candidates=["z@y.com"], confidence=0.5),
+                   Enrichment(email="x@y.com", custom_fields={"id": 3})):  # fmt: skip
+        assert type(answer).from_dict(answer.to_stored()).to_dict() == answer.to_dict()

@@ -204,7 +204,7 @@ def _classify_text(text: str) -> tuple[str, str | None, str | None]:
         if _FAST.fullmatch(low):
             local, _, domain = low.partition("@")
             if len(local) <= 64 and "--" not in domain and not low.endswith(_RESERVED):
-                return display, low, None
+                return display, (s if low == s else low), None  # one string, not two
     if s[0] == "#" and _EXCEL_ERROR.match(s):
         return display, None, "excel_error"
     if len(s) > _MAX_INPUT:

@@ -55,16 +55,9 @@ def make(sandbox_settings: Settings) -> Iterator[Callable[..., Any]]:
     """``make("coldlead", rate="20/2", key="wrong", http_timeout=(2, .3), **options)``."""
     built: list[Any] = []
 
-    def build(
-        name: str,
-        *,
-        rate: str | None = None,
-        key: str | None = None,
-        base_url: str | None = None,
-        policy: RetryPolicy = FAST,
-        http_timeout: tuple[float, float] | None = None,
-        **options: Any,
-    ) -> Any:
+    def build(name: str, *, rate: str | None = None, key: str | None = None,
+              base_url: str | None = None, policy: RetryPolicy = FAST,
+              http_timeout: tuple[float, float] | None = None, **options: Any) -> Any:
         conf = sandbox_settings.provider(name)
         changes: dict[str, Any] = {"options": {**conf.options, **options}}
         if rate:

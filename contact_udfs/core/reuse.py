@@ -201,12 +201,7 @@ def learn_identities(
         known = store.get_many(provider, operation.value, list(by_domain))
         by_domain = {k: src for k, src in by_domain.items() if k not in known}
     if by_domain:
-        store.put_many(
-            provider,
-            operation.value,
-            {k: rows[s] for k, s in by_domain.items()},
-            ttl=ttl,
-            emails={k: emails.get(s, ()) for k, s in by_domain.items()},
-        )
+        store.put_many(provider, operation.value, {k: rows[s] for k, s in by_domain.items()},
+                       ttl=ttl, emails={k: emails.get(s, ()) for k, s in by_domain.items()})
         aliases.update({k: aliases[s] for k, s in by_domain.items()})  # forget erases both
     store.add_aliases(provider, operation.value, aliases)

@@ -205,3 +205,4 @@ def _steps(chain: Sequence[Provider], order: list[str], answer: Answered) -> Seq
     if answer.settled and answer.provider in order:
         return chain[: order.index(answer.provider) + 1]
     return chain
+

@@ -229,13 +229,8 @@ class HttpClient:
         safe_body = self.scrub(body) if isinstance(body, (dict, list)) else None
         refused = rule is not None and status not in (429, 503) and rule.resent(said)
         if status == 429 or status == 503 or refused:
-            cls = (
-                rule.exception_class(said)
-                if refused and rule
-                else err.RateLimitError
-                if status == 429
-                else err.ProviderUnavailable
-            )
+            cls = (rule.exception_class(said) if refused and rule else
+                   err.RateLimitError if status == 429 else err.ProviderUnavailable)
             final = cls(self.provider, message, status_code=status, payload=safe_body)
             after = _seconds_header(resp.headers, time.time())
             if after is not None and after > self.policy.max_wait:

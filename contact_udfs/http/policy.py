@@ -51,7 +51,6 @@ def _past_free_deadline(state: tn.RetryCallState) -> bool:
     deadline = _free_deadline.get()
     return deadline is not None and time.monotonic() >= deadline
 
-
 class Ambiguous(Exception):
     """A paid call whose fate is unknown: the vendor may have acted and billed.
 

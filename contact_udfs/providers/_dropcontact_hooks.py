@@ -36,10 +36,8 @@ def ours(contact: Any) -> tuple[str | None, str | None]:
     if not isinstance(fields, dict):
         return None, None
     key, batch = fields.get(KEY_FIELD), fields.get(BATCH_FIELD)
-    return (
-        key if isinstance(key, str) and key else None,
-        batch if isinstance(batch, str) and batch else None,
-    )
+    return (key if isinstance(key, str) and key else None,
+            batch if isinstance(batch, str) and batch else None)
 
 
 class DropcontactPushes:
@@ -93,10 +91,8 @@ class DropcontactPushes:
             elif refs and request_id in (None, ""):  # seed 001's example shows "request_id": ""
                 out.append(Delivery(refs[0], event, also=tuple(refs[1:])))
             else:
-                raise ValueError(
-                    "an enrich_api_result event needs data.request_id "
-                    "(or contacts of ours carrying their batch reference)"
-                )
+                raise ValueError("an enrich_api_result event needs data.request_id "
+                                 "(or contacts of ours carrying their batch reference)")
         return out
 
     def parse_delivery(self, job: JobRef, result: Any) -> dict[str, Answer]:
@@ -105,22 +101,12 @@ class DropcontactPushes:
         return {k: a for k, a in answers.items() if k in job.keys}
 
     # ----- subscriptions (free calls) ----------------------------------------------------
-    def create_subscription(
-        self,
-        callback_url: str,
-        *,
-        period_s: int = 5,
-        max_webhooks_per_period: int = 30,
-        active: bool = True,
-    ) -> str:
+    def create_subscription(self, callback_url: str, *, period_s: int = 5,
+                            max_webhooks_per_period: int = 30, active: bool = True) -> str:
         """Subscribe ``callback_url`` to enrichment results; returns the subscription id."""
-        body = {
-            "event_type": "enrich_api_result",
-            "callback_url": callback_url,
-            "period_s": period_s,
-            "max_webhooks_per_period": max_webhooks_per_period,
-            "active": active,
-        }
+        body = {"event_type": "enrich_api_result", "callback_url": callback_url,
+                "period_s": period_s, "max_webhooks_per_period": max_webhooks_per_period,
+                "active": active}
         _validate_subscription(body)
         reply = self.client.call("POST", "/v1/webhooks/subscriptions", paid=False, json=body)
         sub_id = reply.get("id") if isinstance(reply, dict) else None
@@ -139,8 +125,7 @@ class DropcontactPushes:
         if unknown:
             raise ConfigurationError(
                 f"cannot change {', '.join(unknown)} of a subscription; allowed: "
-                f"{', '.join(_SUBSCRIPTION_FIELDS)} (event_type needs delete + create)"
-            )
+                f"{', '.join(_SUBSCRIPTION_FIELDS)} (event_type needs delete + create)")
         if not changes:
             raise ConfigurationError("edit_subscription needs at least one change")
         _validate_subscription(changes)
@@ -169,8 +154,7 @@ def _validate_subscription(fields: Mapping[str, Any]) -> None:
         if name in fields and not (
             isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
         ):
-            raise ConfigurationError(
-                f"{name} must be an integer from {low} to {high}, got {value!r}"
-            )
+            raise ConfigurationError(f"{name} must be an integer from {low} to {high}, "
+                                     f"got {value!r}")
     if "active" in fields and not isinstance(fields["active"], bool):
         raise ConfigurationError("active must be True or False")

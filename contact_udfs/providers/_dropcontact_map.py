@@ -22,14 +22,8 @@ from typing import Any
 
 from ..models import Status
 
-__all__ = [
-    "DOMAIN_PARTS",
-    "LOCAL_PARTS",
-    "emails_of",
-    "is_processed",
-    "qualification_fields",
-    "ranked",
-]
+__all__ = ["DOMAIN_PARTS", "LOCAL_PARTS", "emails_of", "is_processed", "qualification_fields",
+           "ranked"]
 
 #: local part -> (status, reason, flags); seed 000 "Local Part Qualification"
 LOCAL_PARTS: dict[str, tuple[Status, str, dict[str, bool]]] = {
@@ -70,14 +64,8 @@ def qualification_fields(qualification: Any) -> dict[str, Any] | None:
     if isinstance(effect, tuple):
         return {"status": effect[0], "reason": effect[1]}
     status, reason, flags = LOCAL_PARTS[local]
-    return {
-        "status": status,
-        "reason": reason,
-        "role": False,
-        "catch_all": False,
-        **effect,
-        **flags,
-    }
+    return {"status": status, "reason": reason, "role": False, "catch_all": False,
+            **effect, **flags}
 
 
 def emails_of(contact: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -85,11 +73,8 @@ def emails_of(contact: Mapping[str, Any]) -> list[dict[str, str]]:
     value = contact.get("email")
     if not isinstance(value, list):
         return []
-    return [
-        {"email": str(e["email"]), "qualification": str(e.get("qualification") or "")}
-        for e in value
-        if isinstance(e, dict) and e.get("email")
-    ]
+    return [{"email": str(e["email"]), "qualification": str(e.get("qualification") or "")}
+            for e in value if isinstance(e, dict) and e.get("email")]
 
 
 def is_processed(contact: Mapping[str, Any]) -> bool:

@@ -120,31 +120,18 @@ class HttpProvider:
             **fields,
         )
 
-    def _unknown(
-        self,
-        operation: Operation,
-        key: str,
-        reason: str,
-        *,
-        retryable: bool,
-        payload: Mapping[str, Any] | None = None,
-        raw: Any = None,
-    ) -> Answer:
+    def _unknown(self, operation: Operation, key: str, reason: str, *, retryable: bool,
+                 payload: Mapping[str, Any] | None = None, raw: Any = None) -> Answer:
         echo = {f: payload[f] for f in _ECHO.get(operation, ()) if payload and payload.get(f)}
-        return self._answer(
-            operation, key, raw, status=Status.UNKNOWN, reason=reason, retryable=retryable, **echo
-        )
+        return self._answer(operation, key, raw, status=Status.UNKNOWN, reason=reason,
+                            retryable=retryable, **echo)
 
     def _ambiguous(self, operation: Operation, tasks: Sequence[Task], exc: Ambiguous) -> Submission:
         """The call may have been billed: store retryable unknowns instead of re-sending."""
-        return Submission(
-            answers={
-                t.key: self._unknown(
-                    operation, t.key, exc.reason, retryable=True, payload=t.payload
-                )
-                for t in tasks
-            }
-        )
+        return Submission(answers={
+            t.key: self._unknown(operation, t.key, exc.reason, retryable=True, payload=t.payload)
+            for t in tasks
+        })
 
     def _expired(self, job: JobRef) -> dict[str, Answer]:
         """The vendor no longer knows the job (404): its keys become retryable unknowns.
@@ -152,4 +139,5 @@ class HttpProvider:
         Raising instead would leave the job in the journal to fail again on every
         resume; a retryable unknown is settled now and re-asked only on purpose.
         """
-        return {k: self._unknown(job.operation, k, "job_expired", retryable=True) for k in job.keys}
+        return {k: self._unknown(job.operation, k, "job_expired", retryable=True)
+                for k in job.keys}

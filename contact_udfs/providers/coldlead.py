@@ -29,12 +29,8 @@ from .base import Submission, Task
 
 __all__ = ["ColdLeadProvider", "verification_fields"]
 
-_STATUSES = {
-    "deliverable": Status.DELIVERABLE,
-    "risky": Status.RISKY,
-    "unknown": Status.UNKNOWN,
-    "undeliverable": Status.UNDELIVERABLE,
-}
+_STATUSES = {"deliverable": Status.DELIVERABLE, "risky": Status.RISKY,
+             "unknown": Status.UNKNOWN, "undeliverable": Status.UNDELIVERABLE}
 #: reasons that decide the status whatever ``status`` says: bad syntax is ``invalid``
 _REASON_STATUS = {"invalid_email": Status.INVALID}
 #: ``unknown`` reasons that a later try may settle (the mail server did not answer)
@@ -104,12 +100,10 @@ class ColdLeadProvider(HttpProvider):
         404: ErrorRule(BadRequestError, "Not Found: the resource does not exist"),
         422: ErrorRule(BadRequestError, "Validation Error: a validation error occurred"),
         429: ErrorRule(RateLimitError, "Too Many Requests: you're making too many requests"),
-        500: ErrorRule(
-            ProviderUnavailable, "Internal Server Error: we had a problem with our server"
-        ),
-        503: ErrorRule(
-            ProviderUnavailable, "Service Unavailable: temporarily offline for maintenance"
-        ),
+        500: ErrorRule(ProviderUnavailable, "Internal Server Error: we had a problem with "
+                                            "our server"),
+        503: ErrorRule(ProviderUnavailable, "Service Unavailable: temporarily offline for "
+                                            "maintenance"),
     }
 
     def unsupported(self, operation: Operation, payload: Mapping[str, Any]) -> str | None:
@@ -139,16 +133,13 @@ class ColdLeadProvider(HttpProvider):
         if operation is Operation.VERIFY:
             path, params = "/v1/verify", {"email": task.key}
         else:
-            path, params = (
-                "/v1/finder",
-                {"name": _person(task.payload), "domain": _domain(task.payload)},
-            )
+            path, params = "/v1/finder", {"name": _person(task.payload),
+                                          "domain": _domain(task.payload)}
         try:
             reply = self.client.call("GET", path, paid=True, params=params)
         except Ambiguous as exc:
-            return self._unknown(
-                operation, task.key, exc.reason, retryable=True, payload=task.payload
-            )
+            return self._unknown(operation, task.key, exc.reason, retryable=True,
+                                 payload=task.payload)
         except BadRequestError as exc:
             verdict = ITEM_ERRORS.get((operation, exc.status_code or 0))
             if verdict is None:
@@ -158,27 +149,16 @@ class ColdLeadProvider(HttpProvider):
             echo = self._echo(operation, task)
             if operation is Operation.FIND:
                 echo["email"] = None
-            return self._answer(
-                operation,
-                task.key,
-                {**raw, "http_status": exc.status_code},
-                status=status,
-                reason=reason,
-                retryable=retryable,
-                **echo,
-            )
+            return self._answer(operation, task.key, {**raw, "http_status": exc.status_code},
+                                status=status, reason=reason, retryable=retryable, **echo)
         data = reply.get("data") if isinstance(reply, dict) else None
         if not isinstance(data, dict):
-            return self._unknown(
-                operation,
-                task.key,
-                "provider_error",
-                retryable=True,
-                payload=task.payload,
-                raw=reply if isinstance(reply, dict) else None,
-            )
+            return self._unknown(operation, task.key, "provider_error", retryable=True,
+                                 payload=task.payload, raw=reply if isinstance(reply, dict)
+                                 else None)
         if operation is Operation.VERIFY:
-            return self._answer(operation, task.key, data, **verification_fields(data, task.key))
+            return self._answer(operation, task.key, data,
+                                **verification_fields(data, task.key))
         return self._found(task, data)
 
     def _found(self, task: Task, data: dict[str, Any]) -> Answer:
@@ -186,28 +166,14 @@ class ColdLeadProvider(HttpProvider):
         echo["domain"] = str(data.get("domain") or echo.get("domain") or "") or None
         email = data.get("email")
         if not email:  # a miss still cost a credit: it is an answer to keep
-            return self._answer(
-                Operation.FIND,
-                task.key,
-                data,
-                status=Status.UNKNOWN,
-                reason="not_found",
-                email=None,
-                **echo,
-            )
+            return self._answer(Operation.FIND, task.key, data, status=Status.UNKNOWN,
+                                reason="not_found", email=None, **echo)
         status = _STATUSES.get(str(data.get("status") or "").lower(), Status.UNKNOWN)
         if status is Status.UNDELIVERABLE:
             status = Status.UNKNOWN
-        return self._answer(
-            Operation.FIND,
-            task.key,
-            data,
-            status=status,
-            reason="accept_all" if data.get("accept_all") else None,
-            email=str(email).lower(),
-            confidence=_CONFIDENCE[status],
-            **echo,
-        )
+        return self._answer(Operation.FIND, task.key, data, status=status,
+                            reason="accept_all" if data.get("accept_all") else None,
+                            email=str(email).lower(), confidence=_CONFIDENCE[status], **echo)
 
     def reread(self, operation: Operation, key: str, raw: Mapping[str, Any]) -> Answer | None:
         """A stored finder answer (``raw`` = its ``data``) read as the verification of ``key``.

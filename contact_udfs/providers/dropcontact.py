@@ -43,21 +43,8 @@ __all__ = ["LEGACY_BASE_URL", "DropcontactProvider", "qualification_fields"]
 #: seed 000's host for ``/batch``
 LEGACY_BASE_URL = "https://api.dropcontact.io"
 #: the contact fields v1 accepts (seed 001)
-INPUT_FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "full_name",
-    "phone",
-    "company",
-    "website",
-    "num_siren",
-    "linkedin",
-    "siret",
-    "country",
-    "job",
-    "company_linkedin",
-)
+INPUT_FIELDS = ("email", "first_name", "last_name", "full_name", "phone", "company", "website",
+                "num_siren", "linkedin", "siret", "country", "job", "company_linkedin")
 #: the contact fields legacy ``/batch`` lists (seed 000, "API fields")
 LEGACY_FIELDS = ("email", "first_name", "last_name", "full_name", "phone", "company", "website")
 #: seed 001: "One contact data must be less than 15 kB"
@@ -91,21 +78,16 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
         524: ErrorRule(ProviderUnavailable, "Timeout: a timeout occurred"),
     }
 
-    def __init__(
-        self,
-        client: HttpClient,
-        options: Mapping[str, Any] | None = None,
-        legacy_client: HttpClient | None = None,
-    ) -> None:
+    def __init__(self, client: HttpClient, options: Mapping[str, Any] | None = None,
+                 legacy_client: HttpClient | None = None) -> None:
         super().__init__(client, options)
         #: the session to seed 000's host; ``client`` goes to v1's
         self.legacy_client = legacy_client or client
         self._credits: tuple[int, float] | None = None
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, *, policy: RetryPolicy | None = None
-    ) -> DropcontactProvider:
+    def from_settings(cls, settings: Settings, *,
+                      policy: RetryPolicy | None = None) -> DropcontactProvider:
         provider = super().from_settings(settings, policy=policy)
         legacy = str(provider.options.get("legacy_base_url") or LEGACY_BASE_URL).rstrip("/")
         if legacy != provider.client.base_url:
@@ -157,8 +139,7 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
             contact = self._contact(operation, task, batch)
             if contact_size(contact) >= MAX_CONTACT_BYTES:  # refused locally, never billed
                 answers[task.key] = self._answer(
-                    operation, task.key, status=Status.INVALID, reason="contact_too_large"
-                )
+                    operation, task.key, status=Status.INVALID, reason="contact_too_large")
             else:
                 sent.append((task, contact))
         if not sent:
@@ -171,19 +152,12 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
             # the refused contacts' answers are kept; the engine raises the error after
             return Submission(answers=answers, error=exc)
 
-    def _send(
-        self,
-        operation: Operation,
-        sent: list[tuple[Task, dict[str, Any]]],
-        batch: str,
-        answers: dict[str, Answer],
-    ) -> Submission:
+    def _send(self, operation: Operation, sent: list[tuple[Task, dict[str, Any]]], batch: str,
+              answers: dict[str, Answer]) -> Submission:
         """POST the batch; the job to poll, or retryable unknowns if the fate is unclear."""
         legacy = self.api == "legacy"
-        body: dict[str, Any] = {
-            "data": [c for _, c in sent],
-            "siren": bool(self.options.get("siren", False)),
-        }
+        body: dict[str, Any] = {"data": [c for _, c in sent],
+                                "siren": bool(self.options.get("siren", False))}
         if not legacy:
             body["language"] = str(self.options.get("language") or "en")
         callback = str(self.options.get("callback_url") or "") if not legacy else ""
@@ -192,27 +166,20 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
         client = self.legacy_client if legacy else self.client
         tasks = [t for t, _ in sent]
         try:
-            reply = client.call(
-                "POST", "/batch" if legacy else "/v1/enrich/all", paid=True, json=body
-            )
+            reply = client.call("POST", "/batch" if legacy else "/v1/enrich/all", paid=True,
+                                json=body)
         except Ambiguous as exc:
             return Submission(answers={**answers, **self._ambiguous(operation, tasks, exc).answers})
         job_id = self._accepted(reply, bool(callback), batch)
         if job_id is None:
             unclear = Ambiguous("provider_error", f"{self.name}: the submit answer has no id")
-            return Submission(
-                answers={**answers, **self._ambiguous(operation, tasks, unclear).answers}
-            )
+            return Submission(answers={**answers,
+                                       **self._ambiguous(operation, tasks, unclear).answers})
         meta: dict[str, Any] = {"api": self.api, "batch": batch}
         if job_id.startswith(REF_PREFIX):
             meta["callback_only"] = True
-        job = JobRef(
-            provider=self.name,
-            operation=operation,
-            job_id=job_id,
-            keys=tuple(t.key for t in tasks),
-            meta=meta,
-        )
+        job = JobRef(provider=self.name, operation=operation, job_id=job_id,
+                     keys=tuple(t.key for t in tasks), meta=meta)
         return Submission(answers=answers, job=job)
 
     def _accepted(self, reply: Any, callback: bool, batch: str) -> str | None:
@@ -258,9 +225,8 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
                 forced = self._fetch(job, force=True)
                 return None if forced is None else self._match(job, forced, forced=True)
         except _Ended as ended:
-            return {
-                k: self._unknown(job.operation, k, ended.reason, retryable=True) for k in job.keys
-            }
+            return {k: self._unknown(job.operation, k, ended.reason, retryable=True)
+                    for k in job.keys}
         return None if data is None else self._match(job, data, forced=False)
 
     def _fetch(self, job: JobRef, *, force: bool) -> list[Any] | None:
@@ -278,11 +244,8 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
         if not isinstance(reply, dict):
             raise ProviderResponseError(self.name, "the job answer is not a JSON object")
         data = reply.get("data")
-        if (
-            reply.get("success") is True
-            and reply.get("error") is not True
-            and isinstance(data, list)
-        ):
+        if reply.get("success") is True and reply.get("error") is not True \
+                and isinstance(data, list):
             return data
         said = str(reply.get("reason") or reply.get("message") or "")
         if _NOT_READY in said.lower():
@@ -299,19 +262,13 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
         if not pairs and job.meta.get("api") == "legacy":
             pairs = self._by_position(job, contacts)
         if not pairs and contacts:
-            return {
-                k: self._unknown(job.operation, k, "provider_error", retryable=True)
-                for k in job.keys
-            }
-        return {
-            key: self._map(job.operation, key, contact)
-            for key, contact in pairs
-            if not forced or is_processed(contact)
-        }
+            return {k: self._unknown(job.operation, k, "provider_error", retryable=True)
+                    for k in job.keys}
+        return {key: self._map(job.operation, key, contact) for key, contact in pairs
+                if not forced or is_processed(contact)}
 
-    def _by_position(
-        self, job: JobRef, contacts: list[dict[str, Any]]
-    ) -> list[tuple[str, dict[str, Any]]]:
+    def _by_position(self, job: JobRef, contacts: list[dict[str, Any]]
+                     ) -> list[tuple[str, dict[str, Any]]]:
         """Legacy answers in the order sent (seed 000's example keeps it), if they fit.
 
         The count must match, and a verified address must be among those answered at
@@ -344,45 +301,29 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
     def _verification(self, key: str, contact: dict[str, Any]) -> Answer:
         entry = next((e for e in emails_of(contact) if e["email"].lower() == key.lower()), None)
         if entry is None:
-            return self._unknown(
-                Operation.VERIFY, key, "not_returned", retryable=False, raw=contact
-            )
+            return self._unknown(Operation.VERIFY, key, "not_returned", retryable=False,
+                                 raw=contact)
         fields = qualification_fields(entry["qualification"])
         if fields is None:  # the label is kept in raw["email"]
             fields = {"status": Status.UNKNOWN, "reason": "unrecognized_qualification"}
-        return self._answer(
-            Operation.VERIFY, key, contact, address=entry["email"].lower(), **fields
-        )
+        return self._answer(Operation.VERIFY, key, contact, address=entry["email"].lower(),
+                            **fields)
 
     def _found(self, key: str, contact: dict[str, Any]) -> Answer:
         best = [r for r in ranked(emails_of(contact)) if r[1] in ("nominative", "non_confirm")]
-        echo = {
-            f: str(contact[f]) for f in ("first_name", "last_name", "company") if contact.get(f)
-        }
+        echo = {f: str(contact[f]) for f in ("first_name", "last_name", "company")
+                if contact.get(f)}
         if not best:
-            return self._answer(
-                Operation.FIND,
-                key,
-                contact,
-                status=Status.UNKNOWN,
-                reason="not_found",
-                email=None,
-                **echo,
-            )
+            return self._answer(Operation.FIND, key, contact, status=Status.UNKNOWN,
+                                reason="not_found", email=None, **echo)
         (entry, local, domain), others = best[0], best[1:]
         confidence = 0.6 if local == "non_confirm" else 0.9 if domain == "pro" else 0.7
         fields = qualification_fields(entry["qualification"]) or {}
         return self._answer(
-            Operation.FIND,
-            key,
-            contact,
-            status=fields.get("status", Status.UNKNOWN),
-            reason=fields.get("reason"),
-            email=entry["email"],
-            confidence=confidence,
+            Operation.FIND, key, contact, status=fields.get("status", Status.UNKNOWN),
+            reason=fields.get("reason"), email=entry["email"], confidence=confidence,
             candidates=[e["email"] for e, _, _ in others],
-            domain=entry["email"].rpartition("@")[2].lower(),
-            **echo,
+            domain=entry["email"].rpartition("@")[2].lower(), **echo,
         )
 
     def _enrichment(self, key: str, contact: dict[str, Any]) -> Answer:
@@ -390,31 +331,17 @@ class DropcontactProvider(DropcontactPushes, HttpProvider):
         usable = ranked(emails)
         best = usable[0][0] if usable else None
         fields = (qualification_fields(best["qualification"]) if best else None) or {
-            "status": Status.UNKNOWN,
-            "reason": "not_found",
-        }
-        text = {
-            f: str(contact[f])
-            for f in ENRICHMENT_FIELDS
-            if f not in ("email", "qualification") and contact.get(f) not in (None, "")
-        }
+            "status": Status.UNKNOWN, "reason": "not_found"}
+        text = {f: str(contact[f]) for f in ENRICHMENT_FIELDS
+                if f not in ("email", "qualification") and contact.get(f) not in (None, "")}
         custom = contact.get("custom_fields")
-        theirs = (
-            {k: v for k, v in custom.items() if k not in (KEY_FIELD, BATCH_FIELD)}
-            if isinstance(custom, dict)
-            else {}
-        )
+        theirs = {k: v for k, v in custom.items() if k not in (KEY_FIELD, BATCH_FIELD)} \
+            if isinstance(custom, dict) else {}
         return self._answer(
-            Operation.ENRICH,
-            key,
-            contact,
-            status=fields["status"],
-            reason=fields["reason"],
+            Operation.ENRICH, key, contact, status=fields["status"], reason=fields["reason"],
             email=best["email"] if best else None,
-            qualification=best["qualification"] if best else None,
-            emails=emails,
-            custom_fields=theirs,
-            **text,
+            qualification=best["qualification"] if best else None, emails=emails,
+            custom_fields=theirs, **text,
         )
 
     # ----- balance ---------------------------------------------------------------------

@@ -61,8 +61,7 @@ def _resend_forbidden(message: str) -> bool:
     re-send cannot pay twice (DESIGN 5.6).
     """
     return bool(_RATE_PROBLEM.search(message)) or not (
-        _KEY_PROBLEM.search(message) or _QUOTA_PROBLEM.search(message)
-    )
+        _KEY_PROBLEM.search(message) or _QUOTA_PROBLEM.search(message))
 
 
 @dataclass(frozen=True)
@@ -139,14 +138,10 @@ class FullContactProvider(HttpProvider):
     max_batch = 300
     auth = Auth("query", "apiKey")
     errors = {
-        400: ErrorRule(
-            BadRequestError, "Bad request: part of the request is malformed or missing parameters"
-        ),
-        403: ErrorRule(
-            _forbidden,
-            "Forbidden: no API key was supplied, or the API key has exceeded its rate limits",
-            resend=_resend_forbidden,
-        ),
+        400: ErrorRule(BadRequestError, "Bad request: part of the request is malformed or "
+                                        "missing parameters"),
+        403: ErrorRule(_forbidden, "Forbidden: no API key was supplied, or the API key has "
+                                   "exceeded its rate limits", resend=_resend_forbidden),
         404: ErrorRule(BadRequestError, "Not found: the batch ID or resource does not exist"),
         500: ErrorRule(ProviderUnavailable, "Unknown server error"),
     }
@@ -167,41 +162,27 @@ class FullContactProvider(HttpProvider):
             return self._ambiguous(operation, tasks, exc)
         batch_id = reply.get("batchId") if isinstance(reply, dict) else None
         if not batch_id:
-            return self._ambiguous(
-                operation,
-                tasks,
-                Ambiguous("provider_error", f"{self.name}: the batch answer has no batchId"),
-            )
-        return Submission(
-            job=JobRef(
-                provider=self.name,
-                operation=operation,
-                job_id=str(batch_id),
-                keys=tuple(t.key for t in tasks),
-            )
-        )
+            return self._ambiguous(operation, tasks, Ambiguous(
+                "provider_error", f"{self.name}: the batch answer has no batchId"))
+        return Submission(job=JobRef(provider=self.name, operation=operation,
+                                     job_id=str(batch_id), keys=tuple(t.key for t in tasks)))
 
     def _single(self, task: Task) -> Submission:
         try:
-            reply = self.client.call(
-                "GET", "/v2/verification/email", paid=True, params={"email": task.key}
-            )
+            reply = self.client.call("GET", "/v2/verification/email", paid=True,
+                                     params={"email": task.key})
         except Ambiguous as exc:
             return self._ambiguous(Operation.VERIFY, [task], exc)
         if not isinstance(reply, dict):
-            return self._ambiguous(
-                Operation.VERIFY,
-                [task],
-                Ambiguous("provider_error", f"{self.name}: the answer is not a JSON object"),
-            )
+            return self._ambiguous(Operation.VERIFY, [task], Ambiguous(
+                "provider_error", f"{self.name}: the answer is not a JSON object"))
         return Submission(answers=self._answers((task.key,), reply))
 
     def poll(self, job: JobRef, *, final: bool = False) -> dict[str, Answer] | None:
         """Answers once the batch is complete; FullContact has no partial results."""
         try:
-            reply = self.client.call(
-                "GET", f"/v2/verification/emails/{quote(job.job_id, safe='')}", paid=False
-            )
+            reply = self.client.call("GET", f"/v2/verification/emails/{quote(job.job_id, safe='')}",
+                                     paid=False)
         except BadRequestError as exc:
             if exc.status_code == 404:  # gone: removed by the vendor, or never existed
                 return self._expired(job)
@@ -246,25 +227,15 @@ class FullContactProvider(HttpProvider):
         for key in keys:
             entry = emails.get(key)
             if isinstance(entry, dict):
-                answers[key] = self._answer(
-                    Operation.VERIFY, key, entry, **verification_fields(entry, key)
-                )
+                answers[key] = self._answer(Operation.VERIFY, key, entry,
+                                            **verification_fields(entry, key))
             elif key in unknown:
-                answers[key] = self._unknown(
-                    Operation.VERIFY,
-                    key,
-                    "unknown_email",
-                    retryable=True,
-                    raw={"unknownEmails": [key]},
-                )
+                answers[key] = self._unknown(Operation.VERIFY, key, "unknown_email",
+                                             retryable=True, raw={"unknownEmails": [key]})
             elif key in failed:
-                answers[key] = self._unknown(
-                    Operation.VERIFY,
-                    key,
-                    "failed_email",
-                    retryable=True,
-                    raw={"failedEmails": [key]},
-                )
+                answers[key] = self._unknown(Operation.VERIFY, key, "failed_email",
+                                             retryable=True, raw={"failedEmails": [key]})
             else:
-                answers[key] = self._unknown(Operation.VERIFY, key, "not_returned", retryable=True)
+                answers[key] = self._unknown(Operation.VERIFY, key, "not_returned",
+                                             retryable=True)
         return answers

@@ -35,10 +35,8 @@ def _message(status: int, message: str, errors: dict[str, list[str]] | None = No
 
 
 def _rate_headers(decision: RateDecision, throttled: bool) -> dict[str, str]:
-    headers = {
-        "X-RateLimit-Limit": str(decision.limit),
-        "X-RateLimit-Remaining": str(decision.remaining),
-    }
+    headers = {"X-RateLimit-Limit": str(decision.limit),
+               "X-RateLimit-Remaining": str(decision.remaining)}
     if throttled:
         headers["X-RateLimit-Reset"] = str(decision.reset_epoch)
         headers["Retry-After"] = str(decision.retry_after)
@@ -57,11 +55,8 @@ class ColdLeadAPI:
     def endpoint(self, req: Request) -> str | None:
         if req.method not in ("GET", "POST"):
             return None
-        return {
-            "/v1/account": "coldlead.account",
-            "/v1/verify": "coldlead.verify",
-            "/v1/finder": "coldlead.finder",
-        }.get(req.path)
+        return {"/v1/account": "coldlead.account", "/v1/verify": "coldlead.verify",
+                "/v1/finder": "coldlead.finder"}.get(req.path)
 
     def error_reply(self, status: int, message: str) -> Reply:
         return _message(status, message)
@@ -93,26 +88,16 @@ class ColdLeadAPI:
         return reply
 
     def _account(self) -> Reply:
-        return json_reply(
-            200,
-            {
-                "data": {
-                    "id": self.account_id,
-                    "email": "sandbox@contact-udfs.test",
-                    "name": "Sandbox User",
-                    "company_name": "contact_udfs sandbox",
-                    "plan": "Pro",
-                    "credit_balance": self.state.balance(PROVIDER),
-                }
-            },
-        )
+        return json_reply(200, {"data": {
+            "id": self.account_id, "email": "sandbox@contact-udfs.test",
+            "name": "Sandbox User", "company_name": "contact_udfs sandbox", "plan": "Pro",
+            "credit_balance": self.state.balance(PROVIDER)}})
 
     def _verify(self, params: dict[str, str]) -> Reply:
         email = (params.get("email") or "").strip()
         if not email:
-            return _message(
-                400, "The email field is required.", {"email": ["The email field is required."]}
-            )
+            return _message(400, "The email field is required.",
+                            {"email": ["The email field is required."]})
         billed_bad_syntax = self.state.readings.coldlead_bad_syntax == "billed"
         if not valid_syntax(email) and not billed_bad_syntax:
             msg = "The email must be a valid email address."
@@ -122,49 +107,22 @@ class ColdLeadAPI:
             return _message(402, "Over quota")
         v = self.world.verdict(key)
         if not v.syntax_valid:  # the documented reason for it, in a documented status
-            return json_reply(
-                200,
-                {
-                    "data": {
-                        "email": key,
-                        "username": v.local,
-                        "domain": v.domain,
-                        "status": "undeliverable",
-                        "reason": "invalid_email",
-                        "accept_all": False,
-                        "disposable": False,
-                        "role_address": False,
-                        "free": False,
-                    }
-                },
-            )
-        return json_reply(
-            200,
-            {
-                "data": {
-                    "email": key,
-                    "username": v.local,
-                    "domain": v.domain,
-                    "status": v.status,
-                    "reason": v.reason,
-                    "accept_all": v.accept_all,
-                    "disposable": v.disposable,
-                    "role_address": v.role,
-                    "free": v.free,
-                }
-            },
-        )
+            return json_reply(200, {"data": {
+                "email": key, "username": v.local, "domain": v.domain,
+                "status": "undeliverable", "reason": "invalid_email", "accept_all": False,
+                "disposable": False, "role_address": False, "free": False}})
+        return json_reply(200, {"data": {
+            "email": key, "username": v.local, "domain": v.domain, "status": v.status,
+            "reason": v.reason, "accept_all": v.accept_all, "disposable": v.disposable,
+            "role_address": v.role, "free": v.free}})
 
     def _finder(self, params: dict[str, str]) -> Reply:
         name = " ".join((params.get("name") or "").split())
         raw_domain = (params.get("domain") or "").strip()
         missing = [f for f, v in (("name", name), ("domain", raw_domain)) if not v]
         if missing:
-            return _message(
-                400,
-                f"The {' and '.join(missing)} field(s) are required.",
-                {f: [f"The {f} field is required."] for f in missing},
-            )
+            return _message(400, f"The {' and '.join(missing)} field(s) are required.",
+                            {f: [f"The {f} field is required."] for f in missing})
         domain = domain_from_website(raw_domain)
         if not valid_syntax(f"x@{domain}"):
             msg = "The domain must be a valid domain."
@@ -180,28 +138,10 @@ class ColdLeadAPI:
         company = self.world.company_by_domain(domain)
         accept_all = company.catch_all if company else self.world.verdict(f"x@{domain}").accept_all
         if person is None or not person.coldlead_findable:
-            return json_reply(
-                200,
-                {
-                    "data": {
-                        "email": None,
-                        "name": name,
-                        "domain": domain,
-                        "status": "unknown",
-                        "accept_all": accept_all,
-                    }
-                },
-            )
+            return json_reply(200, {"data": {"email": None, "name": name, "domain": domain,
+                                             "status": "unknown", "accept_all": accept_all}})
         status = self.world.verdict(person.email).status
-        return json_reply(
-            200,
-            {
-                "data": {
-                    "email": person.email,
-                    "name": name,
-                    "domain": domain,
-                    "status": status if status in ("deliverable", "risky") else "unknown",
-                    "accept_all": accept_all,
-                }
-            },
-        )
+        return json_reply(200, {"data": {
+            "email": person.email, "name": name, "domain": domain,
+            "status": status if status in ("deliverable", "risky") else "unknown",
+            "accept_all": accept_all}})

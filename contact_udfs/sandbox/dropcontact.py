@@ -29,62 +29,19 @@ from .world import World
 PROVIDER = "dropcontact"
 MAX_CONTACTS = 250
 MAX_CONTACT_BYTES = 15 * 1024
-NOT_READY = {
-    "error": False,
-    "reason": "Request not ready yet, try again in 30 seconds",
-    "success": False,
-}
+NOT_READY = {"error": False, "reason": "Request not ready yet, try again in 30 seconds",
+             "success": False}
 EVENT_TYPES = ("enrich_api_result",)
 #: seed 001 "Response Fields" (what a processed contact may gain)
-OUTPUT_FIELDS = (
-    "civility",
-    "first_name",
-    "last_name",
-    "full_name",
-    "email",
-    "phone",
-    "mobile_phone",
-    "company",
-    "website",
-    "linkedin",
-    "siren",
-    "siret",
-    "siret_address",
-    "vat",
-    "nb_employees",
-    "naf5_code",
-    "naf5_des",
-    "siret_zip",
-    "siret_city",
-    "country",
-    "company_linkedin",
-    "company_turnover",
-    "company_results",
-    "job",
-    "job_level",
-    "job_function",
-)
+OUTPUT_FIELDS = ("civility", "first_name", "last_name", "full_name", "email", "phone",
+                 "mobile_phone", "company", "website", "linkedin", "siren", "siret",
+                 "siret_address", "vat", "nb_employees", "naf5_code", "naf5_des", "siret_zip",
+                 "siret_city", "country", "company_linkedin", "company_turnover",
+                 "company_results", "job", "job_level", "job_function")
 #: seed 000 "Response fields": all a legacy ``/batch`` contact holds
-LEGACY_OUTPUT = (
-    "civility",
-    "first_name",
-    "last_name",
-    "full_name",
-    "email",
-    "phone",
-    "company",
-    "website",
-    "linkedin",
-    "facebook",
-    "twitter",
-    "siren",
-    "siret",
-    "siret_address",
-    "vat",
-    "nb_employees",
-    "naf5_code",
-    "naf5_des",
-)
+LEGACY_OUTPUT = ("civility", "first_name", "last_name", "full_name", "email", "phone",
+                 "company", "website", "linkedin", "facebook", "twitter", "siren", "siret",
+                 "siret_address", "vat", "nb_employees", "naf5_code", "naf5_des")
 CALLBACK_ACK = {"status": "success", "message": "Enrichment request received."}
 
 
@@ -109,11 +66,8 @@ class DropcontactReadings:
     #: example does (False)
     push_request_id: bool = True
 
-    _CHOICES = {
-        "force_echo": ("exact", "padded"),
-        "unknown_id": ("not_ready", "404"),
-        "submit_reply": ("request_id", "pending", "callback_ack"),
-    }
+    _CHOICES = {"force_echo": ("exact", "padded"), "unknown_id": ("not_ready", "404"),
+                "submit_reply": ("request_id", "pending", "callback_ack")}
 
     def set(self, **changes: Any) -> None:
         names = {f.name for f in fields(self)}
@@ -139,15 +93,8 @@ class DropcontactAPI:
 
     provider = PROVIDER
 
-    def __init__(
-        self,
-        state: State,
-        world: World,
-        key: str,
-        *,
-        legacy: bool = False,
-        readings: DropcontactReadings | None = None,
-    ) -> None:
+    def __init__(self, state: State, world: World, key: str, *, legacy: bool = False,
+                 readings: DropcontactReadings | None = None) -> None:
         self.state, self.world, self.key = state, world, key
         #: this host serves seed 000's ``/batch`` (True) or seed 001's v1 paths (False)
         self.legacy = legacy
@@ -230,33 +177,19 @@ class DropcontactAPI:
         request_id = uuid.uuid4().hex
         keys = [contact_key(c) for c in data if c]
         if not keys:  # {"data": [{}]}: the documented free credit check
-            return json_reply(
-                200,
-                {
-                    "error": False,
-                    "request_id": request_id,
-                    "success": True,
-                    "credits_left": self.state.balance(PROVIDER),
-                },
-            )
+            return json_reply(200, {"error": False, "request_id": request_id, "success": True,
+                                    "credits_left": self.state.balance(PROVIDER)})
         left = self.state.charge(PROVIDER, keys)
         if left is None:
             return _error(403, "Token exceeded quota")
         language = "en" if legacy or body.get("language") == "en" else "fr"
         siren = body.get("siren") is True
-        results = [
-            enrich_contact(self.world, c, siren=siren, language=language) if c else {} for c in data
-        ]
+        results = [enrich_contact(self.world, c, siren=siren, language=language) if c else {}
+                   for c in data]
         if legacy:
             results = [self._legacy_result(c) for c in results]
-        job = Job(
-            request_id,
-            "dropcontact_legacy" if legacy else "dropcontact",
-            list(data),
-            results,
-            time.monotonic(),
-            never_ready=never_ready,
-        )
+        job = Job(request_id, "dropcontact_legacy" if legacy else "dropcontact", list(data),
+                  results, time.monotonic(), never_ready=never_ready)
         self.state.add_job(job)
         shape = "request_id" if legacy else self.readings.submit_reply
         if shape == "callback_ack" and callback:
@@ -264,17 +197,12 @@ class DropcontactAPI:
         elif shape == "pending":
             reply = json_reply(200, {"request_id": request_id, "status": "pending"})
         else:
-            reply = json_reply(
-                200,
-                {"error": False, "request_id": request_id, "success": True, "credits_left": left},
-            )
+            reply = json_reply(200, {"error": False, "request_id": request_id, "success": True,
+                                     "credits_left": left})
         targets = [] if legacy else self._webhook_targets(callback)
         if targets and not never_ready:
-            reply.after.append(
-                schedule(
-                    self.state, PROVIDER, request_id, targets, lambda: self._webhook_payload(job)
-                )
-            )
+            reply.after.append(schedule(self.state, PROVIDER, request_id, targets,
+                                        lambda: self._webhook_payload(job)))
         return reply
 
     def _webhook_targets(self, callback: str | None) -> list[str]:
@@ -284,15 +212,9 @@ class DropcontactAPI:
 
     def _webhook_payload(self, job: Job) -> list[dict[str, Any]]:
         request_id = job.id if self.readings.push_request_id else ""  # seed 001 shows ""
-        return [
-            {
-                "id": uuid.uuid4().hex,
-                "version": 1,
-                "event_type": "enrich_api_result",
-                "occurred_at": int(time.time()),
-                "data": {"data": job.results, "request_id": request_id},
-            }
-        ]
+        return [{"id": uuid.uuid4().hex, "version": 1, "event_type": "enrich_api_result",
+                 "occurred_at": int(time.time()),
+                 "data": {"data": job.results, "request_id": request_id}}]
 
     def _legacy_result(self, contact: dict[str, Any]) -> dict[str, Any]:
         """A contact as seed 000 answers it: its response fields only."""
@@ -370,19 +292,13 @@ class DropcontactAPI:
         if problem:
             return _error(400, problem)
         sub_id = uuid.uuid4().hex
-        sub = {
-            "id": sub_id,
-            "event_type": body["event_type"],
-            "active": body["active"],
-            "callback_url": body["callback_url"],
-            "period_s": body.get("period_s", 5),
-            "max_webhooks_per_period": body.get("max_webhooks_per_period", 30),
-        }
+        sub = {"id": sub_id, "event_type": body["event_type"], "active": body["active"],
+               "callback_url": body["callback_url"], "period_s": body.get("period_s", 5),
+               "max_webhooks_per_period": body.get("max_webhooks_per_period", 30)}
         with self.state.lock:
             self.state.subscriptions[sub_id] = sub
-        return json_reply(
-            200, {"id": sub_id, "message": "Webhook subscription created successfully."}
-        )
+        return json_reply(200, {"id": sub_id,
+                                "message": "Webhook subscription created successfully."})
 
     def _update_subscription(self, req: Request, sub_id: str) -> Reply:
         body = _json_object(req)
@@ -400,9 +316,8 @@ class DropcontactAPI:
             for name in ("active", "callback_url", "period_s", "max_webhooks_per_period"):
                 if name in body:
                     sub[name] = body[name]
-            return json_reply(
-                200, {"id": sub_id, "message": "Subscription updated.", "data": dict(sub)}
-            )
+            return json_reply(200, {"id": sub_id, "message": "Subscription updated.",
+                                    "data": dict(sub)})
 
 
 def _validate_fields(body: dict[str, Any]) -> str | None:
@@ -416,8 +331,8 @@ def _validate_fields(body: dict[str, Any]) -> str | None:
     if "period_s" in body and not (_is_int(body["period_s"]) and 1 <= body["period_s"] <= 60):
         return "period_s must be an integer between 1 and 60."
     if "max_webhooks_per_period" in body and not (
-        _is_int(body["max_webhooks_per_period"]) and 1 <= body["max_webhooks_per_period"] <= 100
-    ):
+            _is_int(body["max_webhooks_per_period"])
+            and 1 <= body["max_webhooks_per_period"] <= 100):
         return "max_webhooks_per_period must be an integer between 1 and 100."
     return None
 

@@ -16,23 +16,9 @@ ROLE_LOCALS = frozenset(
 )
 FREE_DOMAINS = frozenset(
     {
-        "gmail.com",
-        "yahoo.com",
-        "hotmail.com",
-        "outlook.com",
-        "live.com",
-        "aol.com",
-        "icloud.com",
-        "gmx.de",
-        "web.de",
-        "orange.fr",
-        "free.fr",
-        "laposte.net",
-        "sfr.fr",
-        "wanadoo.fr",
-        "yahoo.fr",
-        "hotmail.fr",
-        "protonmail.com",
+        "gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com", "aol.com",
+        "icloud.com", "gmx.de", "web.de", "orange.fr", "free.fr", "laposte.net", "sfr.fr",
+        "wanadoo.fr", "yahoo.fr", "hotmail.fr", "protonmail.com",
     }
 )
 DISPOSABLE_DOMAINS = frozenset(
@@ -40,41 +26,19 @@ DISPOSABLE_DOMAINS = frozenset(
 )
 # Whole-domain typos FullContact's auto-correct fixes (the doc's "fullcontact.ocm" example).
 DOMAIN_TYPOS = {
-    "gmial.com": "gmail.com",
-    "gmai.com": "gmail.com",
-    "gamil.com": "gmail.com",
-    "gnail.com": "gmail.com",
-    "gmail.co": "gmail.com",
-    "gmaill.com": "gmail.com",
-    "hotmial.com": "hotmail.com",
-    "hotmai.com": "hotmail.com",
-    "hotmal.com": "hotmail.com",
-    "yaho.com": "yahoo.com",
-    "yahooo.com": "yahoo.com",
-    "outlok.com": "outlook.com",
-    "outloo.com": "outlook.com",
-    "orange.ft": "orange.fr",
+    "gmial.com": "gmail.com", "gmai.com": "gmail.com", "gamil.com": "gmail.com",
+    "gnail.com": "gmail.com", "gmail.co": "gmail.com", "gmaill.com": "gmail.com",
+    "hotmial.com": "hotmail.com", "hotmai.com": "hotmail.com", "hotmal.com": "hotmail.com",
+    "yaho.com": "yahoo.com", "yahooo.com": "yahoo.com", "outlok.com": "outlook.com",
+    "outloo.com": "outlook.com", "orange.ft": "orange.fr",
 }
 TLD_TYPOS = {"ocm": "com", "con": "com", "cmo": "com", "comm": "com", "vom": "com", "xom": "com"}
 RESERVED_DOMAINS = frozenset({"example.com", "example.org", "example.net", "localhost"})
 RESERVED_TLDS = frozenset({"test", "invalid", "example", "localhost", "local"})
 
 _LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
-_FOLD_EXTRA = str.maketrans(
-    {
-        "ß": "ss",
-        "ø": "o",
-        "Ø": "O",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "ı": "i",
-    }
-)
+_FOLD_EXTRA = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe",
+                             "Œ": "OE", "ł": "l", "Ł": "L", "đ": "d", "ı": "i"})
 
 
 def normalize_email(email: str) -> str:

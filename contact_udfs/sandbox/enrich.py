@@ -12,13 +12,8 @@ from . import names
 from .emailaddr import domain_from_website, fold, normalize_email
 from .world import Company, Person, Verdict, World
 
-COUNTRIES = {
-    "FR": "France",
-    "US": "United States",
-    "GB": "United Kingdom",
-    "DE": "Germany",
-    "ES": "Spain",
-}
+COUNTRIES = {"FR": "France", "US": "United States", "GB": "United Kingdom", "DE": "Germany",
+             "ES": "Spain"}
 _CIVILITY = {fold(first): civ for first, civ in names.FIRST_NAMES}
 
 
@@ -48,24 +43,21 @@ def contact_key(contact: dict[str, Any]) -> str:
         return normalize_email(email)
     first, last = _names(contact)
     where = domain_from_website(str(contact.get("website") or "")) or fold(
-        str(contact.get("company") or "")
-    )
+        str(contact.get("company") or ""))
     who = fold(f"{first} {last}") or fold(str(contact.get("linkedin") or ""))
     return f"person:{who}@{where}"
 
 
 def _company_for(world: World, contact: dict[str, Any], verdict: Verdict | None) -> Company | None:
-    found = world.resolve_company(
-        str(contact.get("company") or ""), str(contact.get("website") or "")
-    )
+    found = world.resolve_company(str(contact.get("company") or ""),
+                                  str(contact.get("website") or ""))
     if found is None and verdict is not None:
         found = verdict.company
     return found
 
 
-def enrich_contact(
-    world: World, contact: dict[str, Any], *, siren: bool, language: str
-) -> dict[str, Any]:
+def enrich_contact(world: World, contact: dict[str, Any], *, siren: bool,
+                   language: str) -> dict[str, Any]:
     """The enriched contact: the input echoed (custom_fields untouched) plus what is known."""
     out = dict(contact)
     raw_email = contact.get("email")
@@ -85,22 +77,16 @@ def enrich_contact(
 
     emails: list[dict[str, str]] = []
     if found is not None and (verdict is None or found.email != verdict.email):
-        emails.append(
-            {"email": found.email, "qualification": qualify(world.verdict(found.email), language)}
-        )
+        emails.append({"email": found.email,
+                       "qualification": qualify(world.verdict(found.email), language)})
     if given is not None and verdict is not None:
         emails.append({"email": given, "qualification": qualify(verdict, language)})
     wanted_a_person = bool(first and last) or bool(contact.get("linkedin"))
-    if (
-        wanted_a_person
-        and found is None
-        and company is not None
-        and not any(e["email"].lower().startswith("contact@") for e in emails)
-    ):
+    if wanted_a_person and found is None and company is not None and not any(
+            e["email"].lower().startswith("contact@") for e in emails):
         generic = f"contact@{company.domain}"
-        emails.append(
-            {"email": generic, "qualification": qualify(world.verdict(generic), language)}
-        )
+        emails.append({"email": generic, "qualification": qualify(world.verdict(generic),
+                                                                  language)})
     if emails:
         out["email"] = emails
     else:
@@ -120,45 +106,20 @@ def enrich_contact(
 
 
 def _fill_person(out: dict[str, Any], p: Person) -> None:
-    out.update(
-        {
-            "civility": p.civility,
-            "first_name": p.first_name,
-            "last_name": p.last_name,
-            "full_name": p.full_name,
-            "job": p.job,
-            "job_level": p.job_level,
-            "job_function": p.job_function,
-            "linkedin": p.linkedin,
-        }
-    )
+    out.update({"civility": p.civility, "first_name": p.first_name, "last_name": p.last_name,
+                "full_name": p.full_name, "job": p.job, "job_level": p.job_level,
+                "job_function": p.job_function, "linkedin": p.linkedin})
     if p.mobile_phone:
         out["mobile_phone"] = p.mobile_phone
 
 
 def _fill_company(out: dict[str, Any], c: Company, siren: bool) -> None:
-    out.update(
-        {
-            "company": c.name,
-            "website": c.website,
-            "phone": out.get("phone") or c.phone,
-            "company_linkedin": c.linkedin,
-            "nb_employees": c.nb_employees,
-            "country": COUNTRIES.get(c.country, c.country),
-        }
-    )
+    out.update({"company": c.name, "website": c.website, "phone": out.get("phone") or c.phone,
+                "company_linkedin": c.linkedin, "nb_employees": c.nb_employees,
+                "country": COUNTRIES.get(c.country, c.country)})
     if siren and c.country == "FR":
-        out.update(
-            {
-                "siren": c.siren,
-                "siret": c.siret,
-                "siret_address": f"{c.street}, {c.zip} {c.city}",
-                "siret_zip": c.zip,
-                "siret_city": c.city,
-                "vat": c.vat,
-                "naf5_code": c.naf5_code,
-                "naf5_des": c.naf5_des,
-                "company_turnover": c.turnover,
-                "company_results": c.results,
-            }
-        )
+        out.update({"siren": c.siren, "siret": c.siret,
+                    "siret_address": f"{c.street}, {c.zip} {c.city}", "siret_zip": c.zip,
+                    "siret_city": c.city, "vat": c.vat, "naf5_code": c.naf5_code,
+                    "naf5_des": c.naf5_des, "company_turnover": c.turnover,
+                    "company_results": c.results})

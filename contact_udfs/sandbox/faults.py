@@ -23,11 +23,11 @@ class Fault(str, Enum):
     HTTP_504 = "504"
     HTTP_524 = "524"
     HTTP_429 = "429"
-    DROP = "drop"  # close without answering; nothing processed
-    LOST_RESPONSE = "lost_response"  # processed and billed, then closed without answering
+    DROP = "drop"                      # close without answering; nothing processed
+    LOST_RESPONSE = "lost_response"    # processed and billed, then closed without answering
     MALFORMED_JSON = "malformed_json"  # processed, 200 with a truncated JSON body
-    SLOW = "slow"  # sleep ``delay`` seconds, then process normally
-    NEVER_READY = "never_ready"  # submit endpoints: the job never becomes ready
+    SLOW = "slow"                      # sleep ``delay`` seconds, then process normally
+    NEVER_READY = "never_ready"        # submit endpoints: the job never becomes ready
 
     def __str__(self) -> str:
         return self.value
@@ -37,22 +37,13 @@ STATUS_FAULTS = {Fault.HTTP_500, Fault.HTTP_502, Fault.HTTP_503, Fault.HTTP_504,
 PRE_FAULTS = STATUS_FAULTS | {Fault.HTTP_429, Fault.DROP}
 
 ENDPOINTS: tuple[str, ...] = (
-    "dropcontact.submit",
-    "dropcontact.credits",
-    "dropcontact.poll",
-    "dropcontact.legacy_submit",
-    "dropcontact.legacy_poll",
-    "dropcontact.webhooks",
-    "fullcontact.single",
-    "fullcontact.submit",
-    "fullcontact.poll",
-    "coldlead.verify",
-    "coldlead.finder",
-    "coldlead.account",
+    "dropcontact.submit", "dropcontact.credits", "dropcontact.poll",
+    "dropcontact.legacy_submit", "dropcontact.legacy_poll", "dropcontact.webhooks",
+    "fullcontact.single", "fullcontact.submit", "fullcontact.poll",
+    "coldlead.verify", "coldlead.finder", "coldlead.account",
 )
-SUBMIT_ENDPOINTS = frozenset(
-    {"dropcontact.submit", "dropcontact.legacy_submit", "fullcontact.submit"}
-)
+SUBMIT_ENDPOINTS = frozenset({"dropcontact.submit", "dropcontact.legacy_submit",
+                              "fullcontact.submit"})
 PROVIDERS: tuple[str, ...] = ("dropcontact", "fullcontact", "coldlead")
 MAX_SLOW_DELAY = 30.0
 
@@ -124,11 +115,8 @@ class FaultPlan:
         if any(p < 0 for _, p in parsed) or sum(p for _, p in parsed) > 1.0 + 1e-9:
             raise ValueError("fault rates must be >= 0 and sum to at most 1")
         for i, target in enumerate(endpoints_matching(endpoint)):
-            usable = [
-                (f, p)
-                for f, p in parsed
-                if f is not Fault.NEVER_READY or target in SUBMIT_ENDPOINTS
-            ]
+            usable = [(f, p) for f, p in parsed
+                      if f is not Fault.NEVER_READY or target in SUBMIT_ENDPOINTS]
             self._rates[target] = (usable, random.Random(f"{seed}-{i}-{target}"))
 
     def clear(self) -> None:

@@ -32,9 +32,8 @@ def _error(status: int, message: str) -> Reply:
     return json_reply(status, {"status": status, "message": message})
 
 
-def verify_one(
-    world: World, queried: str, spamtraps: bool = False
-) -> tuple[str, dict[str, Any] | None]:
+def verify_one(world: World, queried: str,
+               spamtraps: bool = False) -> tuple[str, dict[str, Any] | None]:
     """("emails", result) | ("unknownEmails", None) | ("failedEmails", None)."""
     address, corrected = correct_email(queried)
     verdict = world.verdict(address)
@@ -58,37 +57,23 @@ def verify_one(
     else:
         message = "Invalid email address"
     result: dict[str, Any] = {
-        "message": message,
-        "address": address,
-        "username": username,
-        "domain": domain,
-        "corrected": corrected,
-        "sendSafely": verdict.status == "deliverable" and not trap,
-        "attributes": {
-            "validSyntax": verdict.syntax_valid,
-            "deliverable": deliverable,
-            "catchall": verdict.accept_all,
-            "risky": trap,
-            "disposable": verdict.disposable,
-        },
+        "message": message, "address": address, "username": username, "domain": domain,
+        "corrected": corrected, "sendSafely": verdict.status == "deliverable" and not trap,
+        "attributes": {"validSyntax": verdict.syntax_valid, "deliverable": deliverable,
+                       "catchall": verdict.accept_all, "risky": trap,
+                       "disposable": verdict.disposable},
         "person": f"https://api.fullcontact.com/v2/person.json?email={address}&apiKey=",
     }
     if verdict.syntax_valid and not verdict.free and not verdict.disposable:
         result["company"] = (
-            f"https://api.fullcontact.com/v2/company/lookup.json?domain={domain}&apiKey="
-        )
+            f"https://api.fullcontact.com/v2/company/lookup.json?domain={domain}&apiKey=")
     return "emails", result
 
 
 def verify_batch(world: World, emails: list[str], spamtraps: bool = False) -> dict[str, Any]:
     """The ``response`` object of a completed batch."""
-    out: dict[str, Any] = {
-        "status": 200,
-        "requestId": str(uuid.uuid4()),
-        "emails": {},
-        "unknownEmails": [],
-        "failedEmails": [],
-    }
+    out: dict[str, Any] = {"status": 200, "requestId": str(uuid.uuid4()), "emails": {},
+                           "unknownEmails": [], "failedEmails": []}
     for queried in emails:
         bucket, result = verify_one(world, queried, spamtraps)
         if bucket == "emails":
@@ -175,21 +160,13 @@ class FullContactAPI:
             return self._forbidden(MSG_QUOTA)
         batch_id = f"{uuid.uuid4()}-vs"
         results = verify_batch(self.world, emails, self.state.readings.spamtraps)
-        job = Job(
-            batch_id,
-            "fullcontact",
-            list(emails),
-            results,
-            time.monotonic(),
-            never_ready=never_ready,
-            meta={"webhookUrl": webhook},
-        )
+        job = Job(batch_id, "fullcontact", list(emails), results,
+                  time.monotonic(), never_ready=never_ready, meta={"webhookUrl": webhook})
         self.state.add_job(job)
         reply = json_reply(200, {"batchId": batch_id, "webhookUrl": webhook, "completed": False})
         if webhook and not never_ready:
-            reply.after.append(
-                schedule(self.state, PROVIDER, batch_id, [webhook], lambda: self._pushed(job))
-            )
+            reply.after.append(schedule(self.state, PROVIDER, batch_id, [webhook],
+                                        lambda: self._pushed(job)))
         return reply
 
     def _pushed(self, job: Job) -> dict[str, Any]:
@@ -200,11 +177,8 @@ class FullContactAPI:
 
     @staticmethod
     def _status(job: Job, ready: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "batchId": job.id,
-            "webhookUrl": job.meta.get("webhookUrl"),
-            "completed": ready,
-        }
+        out: dict[str, Any] = {"batchId": job.id, "webhookUrl": job.meta.get("webhookUrl"),
+                               "completed": ready}
         if ready:
             out["response"] = job.results
         return out

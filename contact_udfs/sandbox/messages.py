@@ -48,13 +48,8 @@ class Request:
             if "json" in ctype or self.body.lstrip()[:1] == b"{":
                 data = self.json()
                 if isinstance(data, dict):
-                    merged.update(
-                        {
-                            k: v if isinstance(v, str) else json.dumps(v)
-                            for k, v in data.items()
-                            if v is not None
-                        }
-                    )
+                    merged.update({k: v if isinstance(v, str) else json.dumps(v)
+                                   for k, v in data.items() if v is not None})
             else:
                 form = parse_qs(self.body.decode("utf-8"), keep_blank_values=True)
                 merged.update({k: v[0] for k, v in form.items()})

@@ -31,32 +31,14 @@ class Population(Protocol):
 
 
 ROLES_IN_SAMPLES = ["contact", "info", "sales", "support", "admin"]
-EXTERNAL_WORDS = [
-    "northstar",
-    "bluepeak",
-    "quantum",
-    "silverline",
-    "redwood",
-    "brightpath",
-    "example-company",
-    "ironclad",
-    "sunrise",
-    "evergreen",
-]
+EXTERNAL_WORDS = ["northstar", "bluepeak", "quantum", "silverline", "redwood", "brightpath",
+                  "example-company", "ironclad", "sunrise", "evergreen"]
 TYPO_DOMAINS = ["gmial.com", "hotmial.com", "yaho.com"]
 #: the top-level-domain slip of seed 003's own example ("fullcontact.ocm")
 TLD_TYPO = "ocm"
 # kind -> weight (percent)
-MIX = {
-    "person": 35,
-    "role": 10,
-    "unknown": 15,
-    "free": 12,
-    "disposable": 5,
-    "catch_all": 8,
-    "external": 12,
-    "typo": 3,
-}
+MIX = {"person": 35, "role": 10, "unknown": 15, "free": 12, "disposable": 5, "catch_all": 8,
+       "external": 12, "typo": 3}
 
 
 def ocm_typo(email: str) -> str:

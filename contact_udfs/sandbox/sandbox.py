@@ -58,23 +58,16 @@ class Sandbox:
         self.host, self.port = host, port
         self.world: World = get_world(seed)
         self.keys: dict[str, str] = dict(KEYS)
-        self.state = State(
-            balances,
-            job_polls_before_ready,
-            {
-                "coldlead": coldlead_rate,
-                "dropcontact": dropcontact_rate,
-                "fullcontact": fullcontact_rate,
-            },
-        )
+        self.state = State(balances, job_polls_before_ready,
+                           {"coldlead": coldlead_rate, "dropcontact": dropcontact_rate,
+                            "fullcontact": fullcontact_rate})
         #: Dropcontact's readings of what its seeds leave open (see ``dropcontact_reading``)
         self.dropcontact_readings = DropcontactReadings()
         dc = (self.state, self.world, self.keys["dropcontact"])
         self._apis: dict[str, VendorAPI] = {
             "dropcontact": DropcontactAPI(*dc, readings=self.dropcontact_readings),
-            DROPCONTACT_LEGACY: DropcontactAPI(
-                *dc, legacy=True, readings=self.dropcontact_readings
-            ),
+            DROPCONTACT_LEGACY: DropcontactAPI(*dc, legacy=True,
+                                               readings=self.dropcontact_readings),
             "fullcontact": FullContactAPI(self.state, self.world, self.keys["fullcontact"]),
             "coldlead": ColdLeadAPI(self.state, self.world, self.keys["coldlead"]),
         }
@@ -92,12 +85,8 @@ class Sandbox:
             server = SandboxHTTPServer((self.host, self.port), App(self.state, self._apis))
             self.port = server.server_address[1]
             self._server = server
-            self._thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name=f"contact-udfs-sandbox-{self.port}",
-                daemon=True,
-            )
+            self._thread = threading.Thread(target=server.serve_forever, kwargs={
+                "poll_interval": 0.05}, name=f"contact-udfs-sandbox-{self.port}", daemon=True)
             self._thread.start()
         return self
 
@@ -171,8 +160,7 @@ class Sandbox:
             counts = dict(self.state.requests)
         if endpoint is None:
             return {e: counts.get(e, 0) for e in ENDPOINTS} | (
-                {"unknown": counts["unknown"]} if "unknown" in counts else {}
-            )
+                {"unknown": counts["unknown"]} if "unknown" in counts else {})
         if endpoint == "*":
             return sum(counts.values())
         if endpoint in PROVIDERS:
@@ -243,7 +231,9 @@ class Sandbox:
         with self.state.lock:
             self.state.job_delay = max(0.0, float(seconds))
 
-    def dropcontact_reading(self, reset: bool = False, **readings: Any) -> DropcontactReadings:
+    def dropcontact_reading(
+        self, reset: bool = False, **readings: Any
+    ) -> DropcontactReadings:
         """Choose how Dropcontact reads what seeds 000/001 leave open (``force_echo``,
         ``unknown_id``, ``legacy_echo``, ``submit_reply``, ``job_error``,
         ``push_request_id``); ``reset=True`` first restores the defaults. Returns the
@@ -256,7 +246,8 @@ class Sandbox:
 
     def set_rate(self, provider: str, limit: int | None, window_s: float = 60.0) -> None:
         """A fixed window of ``limit`` requests per ``window_s``; ``limit=None`` removes it."""
-        self.state.set_rate(_check_provider(provider), None if limit is None else (limit, window_s))
+        self.state.set_rate(_check_provider(provider),
+                            None if limit is None else (limit, window_s))
 
     def set_readings(self, **readings: Any) -> None:
         """Choose how the vendors answer where their documents are silent.

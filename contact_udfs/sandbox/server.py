@@ -22,17 +22,10 @@ from .state import State
 
 MAX_BODY = 16 * 1024 * 1024
 MALFORMED_BODY = b'{"data": ['
-STATUS_TEXT = {
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-    524: "A Timeout Occurred",
-}
-_HTML = (
-    "<html><head><title>{code} {text}</title></head><body><center><h1>{code} {text}"
-    "</h1></center><hr><center>cloudflare</center></body></html>"
-)
+STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+               504: "Gateway Timeout", 524: "A Timeout Occurred"}
+_HTML = ("<html><head><title>{code} {text}</title></head><body><center><h1>{code} {text}"
+         "</h1></center><hr><center>cloudflare</center></body></html>")
 
 
 @dataclass

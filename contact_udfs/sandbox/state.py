@@ -168,13 +168,8 @@ class State:
             now = time.monotonic()
             left = max(0.0, w.start + w.window_s - now)
             used = w.count if left > 0 else 0
-            return RateDecision(
-                used < w.limit,
-                w.limit,
-                max(0, w.limit - used),
-                math.ceil(time.time() + left),
-                max(1, math.ceil(left)),
-            )
+            return RateDecision(used < w.limit, w.limit, max(0, w.limit - used),
+                                math.ceil(time.time() + left), max(1, math.ceil(left)))
 
     # ----- jobs ---------------------------------------------------------------------
     def add_job(self, job: Job) -> None:
@@ -238,3 +233,4 @@ class State:
                 "jobs": len(self.jobs),
                 "webhook_deliveries": len(self._deliveries),
             }
+

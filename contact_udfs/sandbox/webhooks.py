@@ -36,12 +36,9 @@ def is_local_url(url: str) -> bool:
 def post_json(url: str, payload: Any) -> tuple[int | None, str | None]:
     """POST once; returns (status, error). Non-2xx answers are a status, not an error."""
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    req = urllib.request.Request(
-        url,
-        data=data,
-        method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "contact-udfs-sandbox-webhooks"},
-    )
+    req = urllib.request.Request(url, data=data, method="POST",
+                                 headers={"Content-Type": "application/json",
+                                          "User-Agent": "contact-udfs-sandbox-webhooks"})
     try:
         with _OPENER.open(req, timeout=DELIVERY_TIMEOUT) as resp:
             return resp.status, None
@@ -51,21 +48,14 @@ def post_json(url: str, payload: Any) -> tuple[int | None, str | None]:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def deliver(
-    state: State, provider: str, request_id: str, targets: list[str], build: Callable[[], Any]
-) -> None:
+def deliver(state: State, provider: str, request_id: str, targets: list[str],
+            build: Callable[[], Any]) -> None:
     """Send the payload to each target and record the outcome (runs in its own thread)."""
     for url in targets:
         payload = build()
-        record: dict[str, Any] = {
-            "url": url,
-            "provider": provider,
-            "request_id": request_id,
-            "status": None,
-            "error": None,
-            "payload": payload,
-            "at": time.time(),
-        }
+        record: dict[str, Any] = {"url": url, "provider": provider, "request_id": request_id,
+                                  "status": None, "error": None, "payload": payload,
+                                  "at": time.time()}
         if is_local_url(url):
             record["status"], record["error"] = post_json(url, payload)
         else:
@@ -73,9 +63,8 @@ def deliver(
         state.record_delivery(record)
 
 
-def schedule(
-    state: State, provider: str, job_id: str, targets: list[str], build: Callable[[], Any]
-) -> Callable[[], None]:
+def schedule(state: State, provider: str, job_id: str, targets: list[str],
+             build: Callable[[], Any]) -> Callable[[], None]:
     """An ``after`` callback: once ``job_delay`` has passed, complete the job and deliver.
 
     Jobs with webhooks complete on their own (a real vendor finishes without being

@@ -101,18 +101,11 @@ class Person:
     def as_dict(self) -> dict[str, Any]:
         """The flat shape tests use (no nested company object)."""
         return {
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "full_name": self.full_name,
-            "civility": self.civility,
-            "company": self.company.name,
-            "domain": self.company.domain,
-            "email": self.email,
-            "job": self.job,
-            "job_level": self.job_level,
-            "job_function": self.job_function,
-            "linkedin": self.linkedin,
-            "mobile_phone": self.mobile_phone,
+            "first_name": self.first_name, "last_name": self.last_name,
+            "full_name": self.full_name, "civility": self.civility,
+            "company": self.company.name, "domain": self.company.domain, "email": self.email,
+            "job": self.job, "job_level": self.job_level, "job_function": self.job_function,
+            "linkedin": self.linkedin, "mobile_phone": self.mobile_phone,
             "dropcontact_findable": self.dropcontact_findable,
             "coldlead_findable": self.coldlead_findable,
         }
@@ -161,13 +154,8 @@ class Verdict:
 def _render(pattern: str, first: str, last: str) -> str:
     f, la = slug(first), slug(last)
     return {
-        "first.last": f"{f}.{la}",
-        "flast": f"{f[:1]}{la}",
-        "first": f,
-        "firstlast": f"{f}{la}",
-        "f.last": f"{f[:1]}.{la}",
-        "first_last": f"{f}_{la}",
-        "lastf": f"{la}{f[:1]}",
+        "first.last": f"{f}.{la}", "flast": f"{f[:1]}{la}", "first": f, "firstlast": f"{f}{la}",
+        "f.last": f"{f[:1]}.{la}", "first_last": f"{f}_{la}", "lastf": f"{la}{f[:1]}",
         "last": la,
     }[pattern]
 
@@ -224,38 +212,23 @@ class World:
             zip_code, city = rng.choice(names.FRENCH_CITIES)
             naf = rng.choice(names.NAF_CODES)
             turnover = rng.randrange(200_000, 90_000_000)
-            companies.append(
-                Company(
-                    name=name,
-                    domain=normalize_domain(domain),
-                    country=country,
-                    pattern=pattern,
-                    catch_all=i in catch_all,
-                    greylisted=i in greylisted,
-                    phone=f"{_PHONE_PREFIX.get(country, '+1 555')} {rng.randrange(100, 999)} "
-                    f"{rng.randrange(1000, 9999)}",
-                    nb_employees=str(rng.choice([8, 15, 42, 120, 202, 530, 1200, 5400])),
-                    linkedin=f"https://www.linkedin.com/company/{company_key(name)}/",
-                    siren=siren,
-                    siret=f"{siren} {rng.randrange(10, 99999):05d}",
-                    street=f"{rng.randrange(1, 120)} {rng.choice(names.STREETS)}",
-                    zip=zip_code,
-                    city=city,
-                    naf5_code=naf[0],
-                    naf5_des=naf[1],
-                    turnover=str(turnover),
-                    results=str(int(turnover * rng.uniform(-0.05, 0.15))),
-                )
-            )
+            companies.append(Company(
+                name=name, domain=normalize_domain(domain), country=country, pattern=pattern,
+                catch_all=i in catch_all, greylisted=i in greylisted,
+                phone=f"{_PHONE_PREFIX.get(country, '+1 555')} {rng.randrange(100, 999)} "
+                      f"{rng.randrange(1000, 9999)}",
+                nb_employees=str(rng.choice([8, 15, 42, 120, 202, 530, 1200, 5400])),
+                linkedin=f"https://www.linkedin.com/company/{company_key(name)}/",
+                siren=siren, siret=f"{siren} {rng.randrange(10, 99999):05d}",
+                street=f"{rng.randrange(1, 120)} {rng.choice(names.STREETS)}",
+                zip=zip_code, city=city, naf5_code=naf[0], naf5_des=naf[1],
+                turnover=str(turnover), results=str(int(turnover * rng.uniform(-0.05, 0.15))),
+            ))
         return companies
 
     def _make_people(self, rng: random.Random, company: Company, index: int) -> list[Person]:
-        anchors = {
-            0: ("Ada", "Lovelace"),
-            1: ("Zoë", "Müller"),
-            2: ("Anne-Sophie", "de La Tour"),
-            3: ("José", "García"),
-        }
+        anchors = {0: ("Ada", "Lovelace"), 1: ("Zoë", "Müller"), 2: ("Anne-Sophie", "de La Tour"),
+                   3: ("José", "García")}
         civility = dict(names.FIRST_NAMES)
         chosen: list[tuple[str, str]] = []
         if index in anchors:
@@ -275,27 +248,17 @@ class World:
             u = unit(self.seed, "dc-find", email)
             v = unit(self.seed, "cl-find", email)
             anchor = index in anchors and j == 0
-            mobile = (
-                f"+33 6 {rng.randrange(10, 99)} {rng.randrange(10, 99)} "
-                f"{rng.randrange(10, 99)} {rng.randrange(10, 99)}"
-            )
-            people.append(
-                Person(
-                    first_name=first,
-                    last_name=last,
-                    civility=civility[first],
-                    company=company,
-                    email=email,
-                    job=job[0],
-                    job_level=job[1],
-                    job_function=job[2],
-                    linkedin=f"https://www.linkedin.com/in/{hyphen_slug(first)}-"
-                    f"{hyphen_slug(last)}-{tag}",
-                    mobile_phone=mobile if rng.random() < 0.5 else None,
-                    dropcontact_findable=anchor or u < 0.7,
-                    coldlead_findable=anchor or v >= 0.1,
-                )
-            )
+            mobile = f"+33 6 {rng.randrange(10, 99)} {rng.randrange(10, 99)} " \
+                     f"{rng.randrange(10, 99)} {rng.randrange(10, 99)}"
+            people.append(Person(
+                first_name=first, last_name=last, civility=civility[first], company=company,
+                email=email, job=job[0], job_level=job[1], job_function=job[2],
+                linkedin=f"https://www.linkedin.com/in/{hyphen_slug(first)}-"
+                         f"{hyphen_slug(last)}-{tag}",
+                mobile_phone=mobile if rng.random() < 0.5 else None,
+                dropcontact_findable=anchor or u < 0.7,
+                coldlead_findable=anchor or v >= 0.1,
+            ))
         return people
 
     # ----- public lookups ---------------------------------------------------------------
@@ -358,90 +321,41 @@ class World:
 def _verdict(world: World, email: str) -> Verdict:
     local, raw_domain = split_email(email)
     if not valid_syntax(email):
-        return Verdict(
-            email,
-            local,
-            raw_domain,
-            False,
-            "invalid",
-            "invalid_email",
-            domain_kind="invalid",
-            local_kind="invalid",
-        )
+        return Verdict(email, local, raw_domain, False, "invalid", "invalid_email",
+                       domain_kind="invalid", local_kind="invalid")
     domain = normalize_domain(raw_domain)
     role = local in ROLE_LOCALS
-    base: dict[str, Any] = {
-        "email": email,
-        "local": local,
-        "domain": domain,
-        "syntax_valid": True,
-        "role": role,
-    }
+    base: dict[str, Any] = {"email": email, "local": local, "domain": domain,
+                            "syntax_valid": True, "role": role}
     seed = world.seed
     if domain in DISPOSABLE_DOMAINS:
-        return Verdict(
-            **base,
-            status="risky",
-            reason="disposable",
-            disposable=True,
-            domain_kind="perso",
-            local_kind="random",
-        )
+        return Verdict(**base, status="risky", reason="disposable", disposable=True,
+                       domain_kind="perso", local_kind="random")
     if domain in FREE_DOMAINS:
         if unit(seed, "free", email) < 0.75:
-            return Verdict(
-                **base,
-                status="deliverable",
-                reason="accepted_email",
-                free=True,
-                domain_kind="perso",
-                spamtrap=_trap(seed, email),
-            )
-        return Verdict(
-            **base,
-            status="undeliverable",
-            reason="rejected_email",
-            free=True,
-            domain_kind="perso",
-            local_kind="invalid",
-        )
+            return Verdict(**base, status="deliverable", reason="accepted_email", free=True,
+                           domain_kind="perso", spamtrap=_trap(seed, email))
+        return Verdict(**base, status="undeliverable", reason="rejected_email", free=True,
+                       domain_kind="perso", local_kind="invalid")
     company = world.company_by_domain(domain)
     if company is not None:
         person = world.person_by_email(email)
         kind = "generic" if role else "nominative"
         extra: dict[str, Any] = {"person": person, "company": company}
         if company.greylisted:
-            return Verdict(
-                **base,
-                **extra,
-                status="unknown",
-                reason="timeout",
-                local_kind="generic" if role else "non_confirm",
-            )
+            return Verdict(**base, **extra, status="unknown", reason="timeout",
+                           local_kind="generic" if role else "non_confirm")
         if company.catch_all:
-            return Verdict(
-                **base,
-                **extra,
-                status="risky",
-                reason="accept_all",
-                accept_all=True,
-                local_kind="generic" if role else "non_confirm",
-            )
+            return Verdict(**base, **extra, status="risky", reason="accept_all", accept_all=True,
+                           local_kind="generic" if role else "non_confirm")
         if person is not None or role:
-            return Verdict(
-                **base, **extra, status="deliverable", reason="accepted_email", local_kind=kind
-            )
-        return Verdict(
-            **base, **extra, status="undeliverable", reason="rejected_email", local_kind="invalid"
-        )
+            return Verdict(**base, **extra, status="deliverable", reason="accepted_email",
+                           local_kind=kind)
+        return Verdict(**base, **extra, status="undeliverable", reason="rejected_email",
+                       local_kind="invalid")
     if is_reserved_domain(domain) or is_typo_domain(domain):
-        return Verdict(
-            **base,
-            status="undeliverable",
-            reason="invalid_domain",
-            domain_kind="invalid",
-            local_kind="invalid",
-        )
+        return Verdict(**base, status="undeliverable", reason="invalid_domain",
+                       domain_kind="invalid", local_kind="invalid")
     return _external_verdict(seed, base, role)
 
 
@@ -451,47 +365,21 @@ def _external_verdict(seed: int, base: dict[str, Any], role: bool) -> Verdict:
     d = unit(seed, "domain", domain)
     failed = unit(seed, "fcfail", email) < 0.04
     if d < 0.08:
-        return Verdict(
-            **base,
-            status="undeliverable",
-            reason="invalid_domain",
-            domain_kind="invalid",
-            local_kind="invalid",
-        )
+        return Verdict(**base, status="undeliverable", reason="invalid_domain",
+                       domain_kind="invalid", local_kind="invalid")
     if d < 0.18:
-        return Verdict(
-            **base,
-            status="risky",
-            reason="accept_all",
-            accept_all=True,
-            local_kind="generic" if role else "non_confirm",
-            fullcontact_failed=failed,
-        )
+        return Verdict(**base, status="risky", reason="accept_all", accept_all=True,
+                       local_kind="generic" if role else "non_confirm", fullcontact_failed=failed)
     if d < 0.30:
         reason = "no_connect" if d < 0.22 else "unavailable_smtp" if d < 0.26 else "timeout"
-        return Verdict(
-            **base,
-            status="unknown",
-            reason=reason,
-            local_kind="generic" if role else "non_confirm",
-            fullcontact_failed=failed,
-        )
+        return Verdict(**base, status="unknown", reason=reason,
+                       local_kind="generic" if role else "non_confirm", fullcontact_failed=failed)
     if unit(seed, "mbox", email) < 0.75:
-        return Verdict(
-            **base,
-            status="deliverable",
-            reason="accepted_email",
-            local_kind="generic" if role else "nominative",
-            fullcontact_failed=failed,
-            spamtrap=_trap(seed, email),
-        )
-    return Verdict(
-        **base,
-        status="undeliverable",
-        reason="rejected_email",
-        local_kind="invalid",
-        fullcontact_failed=failed,
-    )
+        return Verdict(**base, status="deliverable", reason="accepted_email",
+                       local_kind="generic" if role else "nominative", fullcontact_failed=failed,
+                       spamtrap=_trap(seed, email))
+    return Verdict(**base, status="undeliverable", reason="rejected_email", local_kind="invalid",
+                   fullcontact_failed=failed)
 
 
 def _trap(seed: int, email: str) -> bool:

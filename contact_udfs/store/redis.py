@@ -377,6 +377,8 @@ def redact_url(url: str) -> str:
     return redact_cache(url)
 
 
+
+
 def _answer_stats(pipe: Any, name: str) -> None:
     pipe.hmget(name, "r", "x", "c")
     pipe.hstrlen(name, "v")

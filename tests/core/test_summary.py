@@ -51,9 +51,7 @@ def test_a_waterfall_then_its_rerun(settings, store):
     saved = summarize("verify", ITEMS, again.results, chain, report=again.report)
     assert saved.credits_spent == 0
     assert {p.provider: p.credits_saved for p in saved.providers} == {
-        "first": 4,
-        "second": 4,
-        "validation": 0,
+        "first": 4, "second": 4, "validation": 0,
     }  # what the first run paid, provider by provider
     assert saved.provider("first").from_cache == 4
     assert saved.lines() == [

@@ -39,11 +39,8 @@ class SpySleep:
 
 def test_redact_url_masks_key_parameters() -> None:
     url = "https://api.fullcontact.com/v2/verification/email?email=a@b.co&apiKey=s3cr3t"
-    assert (
-        redact_url(url)
-        == "https://api.fullcontact.com/v2/verification/email?email=a@b.co&apiKey=***"
-    )
-    assert redact_url("https://x/person.json?email=a@b.co&apiKey=").endswith("apiKey=")
+    assert redact_url(url) == "https://api.fullcontact.com/v2/verification/email?email=a@b.co&apiKey=***"
+    assert redact_url("https://x/person.json?email=a@b.co&apiKey=") .endswith("apiKey=")
     assert "s3cr3t" not in redact_url("https://x/?access_token=s3cr3t&api_key=s3cr3t")
 
 
@@ -53,32 +50,18 @@ def test_redact_masks_literal_secrets_bearer_and_access_token() -> None:
     assert "abc123" not in out and "xyz789" not in out and "k-e-y" not in out
 
 
-@pytest.mark.parametrize(
-    "exc, sent",
-    [
-        (requests.ConnectTimeout("connect timed out"), False),
-        (
-            requests.ConnectionError(
-                u3.MaxRetryError(
-                    None, "/v1/verify", reason=u3.NewConnectionError(None, "Connection refused")
-                )
-            ),
-            False,
-        ),
-        (requests.exceptions.SSLError("handshake"), False),
-        (
-            requests.ConnectionError(
-                u3.ProtocolError("Connection aborted.", http.client.RemoteDisconnected("closed"))
-            ),
-            True,
-        ),
-        (requests.ReadTimeout("read timed out"), True),
-        (requests.exceptions.ChunkedEncodingError("truncated"), True),
-    ],
-)
+@pytest.mark.parametrize("exc, sent", [
+    (requests.ConnectTimeout("connect timed out"), False),
+    (requests.ConnectionError(u3.MaxRetryError(None, "/v1/verify", reason=u3.NewConnectionError(
+        None, "Connection refused"))), False),
+    (requests.exceptions.SSLError("handshake"), False),
+    (requests.ConnectionError(u3.ProtocolError("Connection aborted.",
+                                               http.client.RemoteDisconnected("closed"))), True),
+    (requests.ReadTimeout("read timed out"), True),
+    (requests.exceptions.ChunkedEncodingError("truncated"), True),
+])
 def test_errors_before_sending_are_told_apart_from_errors_after(
-    exc: requests.RequestException, sent: bool
-) -> None:
+        exc: requests.RequestException, sent: bool) -> None:
     assert _sent(exc) is sent
 
 
@@ -162,21 +145,16 @@ def test_redis_limiter_is_built_from_the_url_without_connecting() -> None:
 
 
 def _bare_client(spy: SpySleep) -> HttpClient:
-    return HttpClient(
-        "coldlead",
-        f"http://127.0.0.1:{_closed_port()}",
-        auth=Auth("bearer"),
-        secret=Secret("k"),
-        rate_limit=RateLimit(20, 2.0),
-        sleep=spy,
-    )
+    return HttpClient("coldlead", f"http://127.0.0.1:{_closed_port()}", auth=Auth("bearer"),
+                      secret=Secret("k"), rate_limit=RateLimit(20, 2.0), sleep=spy)
 
 
 def test_used_up_window_waits_for_the_reset_header() -> None:
     spy = SpySleep()
     client = _bare_client(spy)
     now = time.time()
-    client._note_window({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(now) + 3)}, now)
+    client._note_window({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(now) + 3)},
+                        now)
     client._wait_for_window()
     assert len(spy.calls) == 1 and 1.5 < spy.calls[0] <= 3.0
     client.close()
@@ -204,13 +182,8 @@ def test_remaining_above_zero_never_waits() -> None:
 
 def test_base_url_must_be_http() -> None:
     with pytest.raises(ConfigurationError):
-        HttpClient(
-            "coldlead",
-            "ftp://x",
-            auth=Auth("bearer"),
-            secret=Secret("k"),
-            rate_limit=RateLimit(1, 1.0),
-        )
+        HttpClient("coldlead", "ftp://x", auth=Auth("bearer"), secret=Secret("k"),
+                   rate_limit=RateLimit(1, 1.0))
 
 
 def test_answers_are_stamped_and_scrubbed(make, sandbox) -> None:

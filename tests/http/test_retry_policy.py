@@ -54,19 +54,18 @@ def _eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
     return check()
 
 
-def _submit(
-    make: Callable[..., Any], provider: str, n: int, tag: str, **kwargs: Any
-) -> tuple[list[str], Submission]:
+def _submit(make: Callable[..., Any], provider: str, n: int, tag: str,
+            **kwargs: Any) -> tuple[list[str], Submission]:
     emails = [f"{tag}-{i}@example.org" for i in range(n)]
-    sub = make(provider, **kwargs).submit(Operation.VERIFY, [Task(e, {"email": e}) for e in emails])
+    sub = make(provider, **kwargs).submit(Operation.VERIFY, [Task(e, {"email": e})
+                                                             for e in emails])
     return emails, sub
 
 
 @pytest.mark.parametrize("provider, endpoint, n", PAID)
 @pytest.mark.parametrize("fault, params, reason, billed", AMBIGUOUS)
-def test_ambiguous_paid_call_is_not_resent(
-    make, sandbox, provider, endpoint, n, fault, params, reason, billed
-) -> None:
+def test_ambiguous_paid_call_is_not_resent(make, sandbox, provider, endpoint, n, fault, params,
+                                           reason, billed) -> None:
     sandbox.inject(endpoint, fault, **params)
     emails, sub = _submit(make, provider, n, f"amb{fault}")
     assert sub.job is None and sub.error is None
@@ -89,16 +88,14 @@ def test_read_timeout_on_a_paid_call_is_ambiguous(make, sandbox, provider, endpo
 
 @pytest.mark.parametrize("provider, endpoint, n", PAID)
 @pytest.mark.parametrize("fault, params", SAFE)
-def test_paid_call_is_resent_when_the_vendor_did_not_act(
-    make, sandbox, provider, endpoint, n, fault, params
-) -> None:
+def test_paid_call_is_resent_when_the_vendor_did_not_act(make, sandbox, provider, endpoint, n,
+                                                         fault, params) -> None:
     sandbox.inject(endpoint, fault, **params)
     emails, sub = _submit(make, provider, n, f"safe{fault}")
     assert sub.error is None
     if sub.job is None:
-        assert all(
-            a.reason not in ("provider_error", "connection_lost") for a in sub.answers.values()
-        )
+        assert all(a.reason not in ("provider_error", "connection_lost")
+                   for a in sub.answers.values())
     assert sandbox.requests(endpoint) == 2
     assert sandbox.charges(provider) == {e: 1 for e in emails}
 
@@ -114,26 +111,16 @@ def test_persistent_503_on_a_paid_call_stores_nothing(make, sandbox) -> None:
     assert sandbox.credits_spent("dropcontact") == 0
 
 
-FREE_FAULTS = [
-    ("500", {}),
-    ("502", {}),
-    ("503", {}),
-    ("504", {}),
-    ("524", {"html": True}),
-    ("429", {"retry_after": 0}),
-    ("drop", {}),
-    ("lost_response", {}),
-    ("malformed_json", {}),
-]
+FREE_FAULTS = [("500", {}), ("502", {}), ("503", {}), ("504", {}), ("524", {"html": True}),
+               ("429", {"retry_after": 0}), ("drop", {}), ("lost_response", {}),
+               ("malformed_json", {})]
 
 
 @pytest.mark.parametrize("fault, params", FREE_FAULTS)
-@pytest.mark.parametrize(
-    "provider, endpoint", [("dropcontact", "dropcontact.poll"), ("fullcontact", "fullcontact.poll")]
-)
-def test_job_polls_are_retried_through_everything(
-    make, sandbox, provider, endpoint, fault, params
-) -> None:
+@pytest.mark.parametrize("provider, endpoint", [("dropcontact", "dropcontact.poll"),
+                                                ("fullcontact", "fullcontact.poll")])
+def test_job_polls_are_retried_through_everything(make, sandbox, provider, endpoint, fault,
+                                                  params) -> None:
     sandbox.set_job_polls_before_ready(0)
     p = make(provider)
     emails = [f"poll{fault}-{i}@example.org" for i in range(3)]
@@ -146,26 +133,19 @@ def test_job_polls_are_retried_through_everything(
 
 
 @pytest.mark.parametrize("fault, params", FREE_FAULTS)
-@pytest.mark.parametrize(
-    "provider, endpoint", [("dropcontact", "dropcontact.credits"), ("coldlead", "coldlead.account")]
-)
-def test_balance_checks_are_retried_through_everything(
-    make, sandbox, provider, endpoint, fault, params
-) -> None:
+@pytest.mark.parametrize("provider, endpoint", [("dropcontact", "dropcontact.credits"),
+                                                ("coldlead", "coldlead.account")])
+def test_balance_checks_are_retried_through_everything(make, sandbox, provider, endpoint,
+                                                       fault, params) -> None:
     sandbox.inject(endpoint, fault, times=2, **params)
     assert make(provider).credits() == sandbox.balance(provider)
     assert sandbox.requests(endpoint) == 3
 
 
-@pytest.mark.parametrize(
-    "fault, params, error",
-    [
-        ("500", {}, ProviderUnavailable),
-        ("drop", {}, ProviderUnavailable),
-        ("malformed_json", {}, ProviderResponseError),
-        ("429", {"retry_after": 0}, RateLimitError),
-    ],
-)
+@pytest.mark.parametrize("fault, params, error", [
+    ("500", {}, ProviderUnavailable), ("drop", {}, ProviderUnavailable),
+    ("malformed_json", {}, ProviderResponseError), ("429", {"retry_after": 0}, RateLimitError),
+])
 def test_free_call_gives_up_after_the_attempts(make, sandbox, fault, params, error) -> None:
     sandbox.inject("coldlead.account", fault, times=3, **params)
     with pytest.raises(error):

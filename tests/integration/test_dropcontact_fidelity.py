@@ -23,9 +23,8 @@ def readings(sandbox: Sandbox) -> Iterator:
 
 
 @pytest.mark.parametrize("echo", ["exact", "padded"])
-def test_a_forced_partial_result_is_collected_later_for_nothing(
-    sandbox, client_for, readings, echo
-):
+def test_a_forced_partial_result_is_collected_later_for_nothing(sandbox, client_for, readings,
+                                                                echo):
     readings(force_echo=echo)
     sandbox.set_job_polls_before_ready(10**6)  # not ready while the first run waits
     emails = sandbox.world.sample_emails(200, seed=11)
@@ -55,8 +54,7 @@ def test_a_failed_job_ends_at_once_with_provider_error(sandbox, client_for, read
     client = client_for("dropcontact")
     run = client.run(Operation.VERIFY, emails)
     assert {(a.status, a.reason, a.retryable) for a in run.results} == {
-        (Status.UNKNOWN, "provider_error", True)
-    }
+        (Status.UNKNOWN, "provider_error", True)}
     assert sandbox.requests("dropcontact.poll") == 1
     assert client.store.journal_open("dropcontact", "verify") == []
     sandbox.reset_counters()
@@ -69,17 +67,9 @@ def test_a_journaled_job_the_vendor_does_not_know(sandbox, client_for, readings,
     readings(unknown_id=reading)
     emails = sandbox.world.sample_emails(3, seed=13)
     client = client_for("dropcontact")
-    client.store.journal_add(
-        JobRecord(
-            provider="dropcontact",
-            operation="verify",
-            job_id="lost-job",
-            keys=list(emails),
-            meta={"api": "v1"},
-            owner="someone",
-            created_at=time.time(),
-        )
-    )
+    client.store.journal_add(JobRecord(
+        provider="dropcontact", operation="verify", job_id="lost-job", keys=list(emails),
+        meta={"api": "v1"}, owner="someone", created_at=time.time()))
     run = client.run(Operation.VERIFY, emails, poll_timeout=0.5)
     assert sandbox.credits_spent("dropcontact") == 0
     if reading == "404":  # seed 000 lists it: answered at once, retryable
@@ -93,16 +83,14 @@ def test_a_journaled_job_the_vendor_does_not_know(sandbox, client_for, readings,
 
 def test_an_oversized_contact_is_invalid_and_the_rest_goes(sandbox, client_for):
     people = [p for p in sandbox.world.people() if p["dropcontact_findable"]][:4]
-    rows = [
-        {"first_name": p["first_name"], "last_name": p["last_name"], "company": p["company"]}
-        for p in people
-    ]
+    rows = [{"first_name": p["first_name"], "last_name": p["last_name"],
+             "company": p["company"]} for p in people]
     rows[1]["job"] = "x" * 16_000
     run = client_for("dropcontact").run(Operation.ENRICH, rows)
-    assert (run.results[1].status, run.results[1].reason) == (Status.INVALID, "contact_too_large")
+    assert (run.results[1].status, run.results[1].reason) == (Status.INVALID,
+                                                              "contact_too_large")
     assert [a.email for i, a in enumerate(run.results) if i != 1] == [
-        p["email"] for i, p in enumerate(people) if i != 1
-    ]
+        p["email"] for i, p in enumerate(people) if i != 1]
     assert sandbox.credits_spent("dropcontact") == 3
     assert sandbox.requests("dropcontact.submit") == 1
 

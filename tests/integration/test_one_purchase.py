@@ -62,9 +62,9 @@ def test_four_operations_cost_one_credit_per_person(
     assert estimate.total == 0 and estimate.steps[0].cached == len(addresses)
     verified = client.run("verify", addresses)
     assert verified.report.credits == {} and verified.report.reused == len(addresses)
-    assert [v.status for v in verified.results] == [f.status for f in found if f.email], (
-        "the qualification bought with the find is the verdict"
-    )
+    assert [v.status for v in verified.results] == [
+        f.status for f in found if f.email
+    ], "the qualification bought with the find is the verdict"
     assert all(v.provider == "dropcontact" and v.from_cache for v in verified.results)
 
     by_company = [
@@ -140,15 +140,8 @@ def test_forget_erases_the_aliases_an_answer_taught(
 ) -> None:
     person = next(p for p in people(sandbox) if p["dropcontact_findable"])
     client = client_for("dropcontact", **cache_env)
-    found = client.find_emails(
-        [
-            {
-                "first_name": person["first_name"],
-                "last_name": person["last_name"],
-                "domain": person["domain"],
-            }
-        ]
-    )
+    found = client.find_emails([{"first_name": person["first_name"],
+                                 "last_name": person["last_name"], "domain": person["domain"]}])
     assert found[0].email
     alias = client.store.aliases([person["company"].lower()])
     assert alias == {person["company"].lower(): person["domain"]}
@@ -183,14 +176,6 @@ def test_bought_by_company_name_then_asked_by_domain_costs_nothing(
     email = next(f.email for f in by_name if f.email)
     gone = next(p for p, f in zip(crowd, by_name, strict=True) if f.email == email)
     assert client.forget(email) == 2
-    again = client.run(
-        "find",
-        [
-            {
-                "first_name": gone["first_name"],
-                "last_name": gone["last_name"],
-                "domain": gone["domain"],
-            }
-        ],
-    )
+    again = client.run("find", [{"first_name": gone["first_name"],
+                                 "last_name": gone["last_name"], "domain": gone["domain"]}])
     assert again.report.credits == {"dropcontact": 1}

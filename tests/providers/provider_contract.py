@@ -30,9 +30,8 @@ BAD_CELLS = [None, "", "#N/A", "ada.lovelace", "ada@@acme.com", 42]
 MAX_POLLS = 20
 
 
-def settle(
-    provider: Provider, operation: Operation, tasks: list[Task]
-) -> tuple[Submission, dict[str, Answer]]:
+def settle(provider: Provider, operation: Operation, tasks: list[Task]
+           ) -> tuple[Submission, dict[str, Answer]]:
     """Submit, then poll the job (if any) until it is answered."""
     sub = provider.submit(operation, tasks)
     answers = dict(sub.answers)
@@ -53,9 +52,8 @@ def contract_tasks(sandbox: Sandbox, operation: Operation, n: int) -> list[Task]
         emails += [f"someone{i}@gmail.com" for i in range(n - len(emails))]
         return [Task(e, {"email": e}) for e in emails]
     fields = ("first_name", "last_name", "domain", "company")
-    return [
-        Task(f"{operation.value}-{i}", {f: p[f] for f in fields}) for i, p in enumerate(people[:n])
-    ]
+    return [Task(f"{operation.value}-{i}", {f: p[f] for f in fields})
+            for i, p in enumerate(people[:n])]
 
 
 class ProviderContract:
@@ -93,9 +91,8 @@ class ProviderContract:
             expected = (1 if self.paid else 0) if op in provider.operations else 0
             assert provider.cost(op) == expected
 
-    def test_refuses_what_it_cannot_do_before_sending(
-        self, provider: Provider, sandbox: Sandbox
-    ) -> None:
+    def test_refuses_what_it_cannot_do_before_sending(self, provider: Provider,
+                                                      sandbox: Sandbox) -> None:
         for op in set(Operation) - provider.operations:
             assert provider.unsupported(op, {"email": "a@b.co"}) == "unsupported_operation"
             with pytest.raises(ValueError):
@@ -110,9 +107,8 @@ class ProviderContract:
 
     # -- answers and credits ---------------------------------------------------
 
-    def test_one_answer_per_contact_one_credit_each(
-        self, provider: Provider, sandbox: Sandbox
-    ) -> None:
+    def test_one_answer_per_contact_one_credit_each(self, provider: Provider,
+                                                    sandbox: Sandbox) -> None:
         for op in sorted(provider.operations, key=lambda o: o.value):
             sandbox.reset_counters()
             tasks = contract_tasks(sandbox, op, 6)
@@ -133,12 +129,11 @@ class ProviderContract:
     ) -> None:
         emails = [t.key for t in contract_tasks(sandbox, Operation.VERIFY, 6)]
         rows = [*emails, *(e.upper() for e in emails[:3]), f"  {emails[0]}  ", *BAD_CELLS]
-        with Client(
-            providers=[self.name], settings=client_settings, cache=tmp_path / "contract.sqlite"
-        ) as client:
+        with Client(providers=[self.name], settings=client_settings,
+                    cache=tmp_path / "contract.sqlite") as client:
             answers = client.verify_emails(rows)
             assert len(answers) == len(rows)
-            for answer, cell in zip(answers[-len(BAD_CELLS) :], BAD_CELLS, strict=True):
+            for answer, cell in zip(answers[-len(BAD_CELLS):], BAD_CELLS, strict=True):
                 assert answer.status is Status.INVALID, cell
                 assert answer.provider == "validation", cell  # answered locally, never sent
             assert all(a.provider == self.name for a in answers[: len(emails)])
@@ -214,13 +209,12 @@ class ProviderContract:
             assert ambiguous and all(a.retryable for a in ambiguous)
             assert set(sandbox.charges(self.name).values()) <= {1}
 
-    def test_answers_and_reprs_never_carry_the_key(
-        self, provider: Provider, sandbox: Sandbox
-    ) -> None:
+    def test_answers_and_reprs_never_carry_the_key(self, provider: Provider,
+                                                   sandbox: Sandbox) -> None:
         self._paid_only()
-        _, answers = settle(
-            provider, Operation.VERIFY, contract_tasks(sandbox, Operation.VERIFY, 3)
-        )
+        _, answers = settle(provider, Operation.VERIFY, contract_tasks(sandbox,
+                                                                       Operation.VERIFY, 3))
         key = sandbox.keys[self.name]
         assert answers and all(key not in a.to_json() for a in answers.values())
         assert key not in repr(provider) and key not in repr(provider.client)
+

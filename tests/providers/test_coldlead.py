@@ -14,76 +14,33 @@ from contact_udfs.providers.coldlead import verification_fields
 from contact_udfs.sandbox import get_world
 
 
-@pytest.mark.parametrize(
-    "data, status, reason, retryable, flags",
-    [
-        (
-            {"status": "deliverable", "reason": "accepted_email"},
-            Status.DELIVERABLE,
-            "accepted_email",
-            False,
-            {},
-        ),
-        (
-            {"status": "deliverable", "reason": "role", "role_address": True},
-            Status.DELIVERABLE,
-            "role",
-            False,
-            {"role": True},
-        ),
-        (
-            {"status": "risky", "reason": "accept_all", "accept_all": True},
-            Status.RISKY,
-            "accept_all",
-            False,
-            {"catch_all": True},
-        ),
-        (
-            {"status": "risky", "reason": "disposable", "disposable": True},
-            Status.RISKY,
-            "disposable",
-            False,
-            {"disposable": True},
-        ),
-        ({"status": "unknown", "reason": "timeout"}, Status.UNKNOWN, "timeout", True, {}),
-        ({"status": "unknown", "reason": "no_connect"}, Status.UNKNOWN, "no_connect", True, {}),
-        (
-            {"status": "unknown", "reason": "unavailable_smtp"},
-            Status.UNKNOWN,
-            "unavailable_smtp",
-            True,
-            {},
-        ),
-        (
-            {"status": "undeliverable", "reason": "rejected_email"},
-            Status.UNDELIVERABLE,
-            "rejected_email",
-            False,
-            {},
-        ),
-        (
-            {"status": "undeliverable", "reason": "invalid_domain"},
-            Status.UNDELIVERABLE,
-            "invalid_domain",
-            False,
-            {},
-        ),
-        (
-            {"status": "undeliverable", "reason": "invalid_email"},
-            Status.INVALID,
-            "invalid_email",
-            False,
-            {"syntax_valid": False},
-        ),
-        ({"status": "deliverable", "free": True}, Status.DELIVERABLE, None, False, {"free": True}),
-        ({"status": "???"}, Status.UNKNOWN, None, False, {}),
-    ],
-)
-def test_verdict_table(
-    data: dict[str, Any], status: Status, reason: str | None, retryable: bool, flags: dict[str, Any]
-) -> None:
+@pytest.mark.parametrize("data, status, reason, retryable, flags", [
+    ({"status": "deliverable", "reason": "accepted_email"}, Status.DELIVERABLE,
+     "accepted_email", False, {}),
+    ({"status": "deliverable", "reason": "role", "role_address": True}, Status.DELIVERABLE,
+     "role", False, {"role": True}),
+    ({"status": "risky", "reason": "accept_all", "accept_all": True}, Status.RISKY,
+     "accept_all", False, {"catch_all": True}),
+    ({"status": "risky", "reason": "disposable", "disposable": True}, Status.RISKY,
+     "disposable", False, {"disposable": True}),
+    ({"status": "unknown", "reason": "timeout"}, Status.UNKNOWN, "timeout", True, {}),
+    ({"status": "unknown", "reason": "no_connect"}, Status.UNKNOWN, "no_connect", True, {}),
+    ({"status": "unknown", "reason": "unavailable_smtp"}, Status.UNKNOWN, "unavailable_smtp",
+     True, {}),
+    ({"status": "undeliverable", "reason": "rejected_email"}, Status.UNDELIVERABLE,
+     "rejected_email", False, {}),
+    ({"status": "undeliverable", "reason": "invalid_domain"}, Status.UNDELIVERABLE,
+     "invalid_domain", False, {}),
+    ({"status": "undeliverable", "reason": "invalid_email"}, Status.INVALID, "invalid_email",
+     False, {"syntax_valid": False}),
+    ({"status": "deliverable", "free": True}, Status.DELIVERABLE, None, False, {"free": True}),
+    ({"status": "???"}, Status.UNKNOWN, None, False, {}),
+])
+def test_verdict_table(data: dict[str, Any], status: Status, reason: str | None,
+                       retryable: bool, flags: dict[str, Any]) -> None:
     fields = verification_fields({"email": "Ada@Acme.com", **data}, "ada@acme.com")
-    assert (fields["status"], fields["reason"], fields["retryable"]) == (status, reason, retryable)
+    assert (fields["status"], fields["reason"], fields["retryable"]) == (status, reason,
+                                                                          retryable)
     assert fields["address"] == "ada@acme.com"
     for name, value in flags.items():
         assert fields[name] == value
@@ -101,12 +58,8 @@ def test_verify_matches_the_world(make, sandbox) -> None:
     for email in emails:
         v, a = world.verdict(email), sub.answers[email]
         assert a.status.value == v.status and a.reason == v.reason
-        assert (a.catch_all, a.disposable, a.role, a.free) == (
-            v.accept_all,
-            v.disposable,
-            v.role,
-            v.free,
-        )
+        assert (a.catch_all, a.disposable, a.role, a.free) == (v.accept_all, v.disposable,
+                                                               v.role, v.free)
     assert sandbox.credits_spent("coldlead") == len(emails)
     assert set(sandbox.charges("coldlead").values()) == {1}
 
@@ -115,29 +68,16 @@ def test_finder_hits_and_misses_both_cost_a_credit(make, sandbox) -> None:
     people = get_world(0).people()
     hit = next(p for p in people if p["coldlead_findable"])
     miss = next(p for p in people if not p["coldlead_findable"])
-    tasks = [
-        Task(
-            f"t{i}",
-            {
-                "first_name": p["first_name"],
-                "last_name": p["last_name"],
-                "domain": p["domain"],
-                "company": p["company"],
-            },
-        )
-        for i, p in enumerate((hit, miss))
-    ]
+    tasks = [Task(f"t{i}", {"first_name": p["first_name"], "last_name": p["last_name"],
+                            "domain": p["domain"], "company": p["company"]})
+             for i, p in enumerate((hit, miss))]
     answers = make("coldlead").submit(Operation.FIND, tasks).answers
     found, missed = answers["t0"], answers["t1"]
     assert isinstance(found, FoundEmail) and found.email == hit["email"]
-    assert (
-        found.confidence == {"deliverable": 0.9, "risky": 0.6, "unknown": 0.3}[found.status.value]
-    )
-    assert (found.first_name, found.domain, found.company) == (
-        hit["first_name"],
-        hit["domain"],
-        hit["company"],
-    )
+    assert found.confidence == {"deliverable": 0.9, "risky": 0.6, "unknown": 0.3}[
+        found.status.value]
+    assert (found.first_name, found.domain, found.company) == (hit["first_name"],
+                                                               hit["domain"], hit["company"])
     assert (missed.email, missed.status, missed.reason) == (None, Status.UNKNOWN, "not_found")
     assert not missed.retryable
     assert sandbox.credits_spent("coldlead") == 2
@@ -145,25 +85,19 @@ def test_finder_hits_and_misses_both_cost_a_credit(make, sandbox) -> None:
 
 def test_finder_needs_a_domain(make, sandbox) -> None:
     cl = make("coldlead")
-    assert (
-        cl.unsupported(Operation.FIND, {"first_name": "Ada", "last_name": "L", "company": "Acme"})
-        == "needs_domain"
-    )
+    assert cl.unsupported(Operation.FIND, {"first_name": "Ada", "last_name": "L",
+                                           "company": "Acme"}) == "needs_domain"
     assert cl.unsupported(Operation.FIND, {"domain": "acme.com"}) == "needs_name"
-    assert (
-        cl.unsupported(Operation.FIND, {"full_name": "Ada L", "website": "https://www.acme.com/x"})
-        is None
-    )
+    assert cl.unsupported(Operation.FIND, {"full_name": "Ada L",
+                                           "website": "https://www.acme.com/x"}) is None
     assert cl.unsupported(Operation.ENRICH, {}) == "unsupported_operation"
 
 
 def test_422_answers_that_item_invalid_at_no_cost(make, sandbox) -> None:
     bad, good = "no-at-sign", "ada.lovelace@gmail.com"
     sub = make("coldlead").submit(Operation.VERIFY, _tasks([bad, good]))
-    assert (sub.answers[bad].status, sub.answers[bad].reason) == (
-        Status.INVALID,
-        "provider_rejected",
-    )
+    assert (sub.answers[bad].status, sub.answers[bad].reason) == (Status.INVALID,
+                                                                  "provider_rejected")
     assert not sub.answers[bad].retryable
     assert sub.answers[good].status is not Status.INVALID
     assert sandbox.credits_spent("coldlead") == 1
@@ -207,13 +141,14 @@ def test_429_is_waited_out_and_resent_once(make, sandbox) -> None:
     assert sandbox.charges("coldlead") == {email: 1}
 
 
-def test_pacing_under_a_tight_window_never_provokes_429(make, sandbox, record_property) -> None:
+def test_pacing_under_a_tight_window_never_provokes_429(make, sandbox,
+                                                        record_property) -> None:
     sandbox.set_rate("coldlead", 20, 2.0)
     cl = make("coldlead", rate="20/2")
     emails = [f"pace{i}@example.org" for i in range(100)]
     started = time.monotonic()
     for i in range(0, 100, cl.max_batch):
-        sub = cl.submit(Operation.VERIFY, _tasks(emails[i : i + cl.max_batch]))
+        sub = cl.submit(Operation.VERIFY, _tasks(emails[i:i + cl.max_batch]))
         assert sub.error is None
     elapsed = time.monotonic() - started
     achieved = 100 / elapsed
@@ -222,11 +157,9 @@ def test_pacing_under_a_tight_window_never_provokes_429(make, sandbox, record_pr
     record_property("coldlead_rate_achieved_per_s", round(achieved, 2))
     record_property("coldlead_rate_allowed_per_s", 20 / 2.0)
     record_property("coldlead_pacing_efficiency", round(fastest / elapsed, 3))
-    print(
-        f"coldlead pacing: 100 calls in {elapsed:.2f} s ({achieved:.2f} req/s) under 20/2 s; "
-        f"fastest legal run {fastest:.1f} s -> {fastest / elapsed:.0%} of the allowed rate, "
-        f"{sandbox.count_429('coldlead')} x 429"
-    )
+    print(f"coldlead pacing: 100 calls in {elapsed:.2f} s ({achieved:.2f} req/s) under 20/2 s; "
+          f"fastest legal run {fastest:.1f} s -> {fastest / elapsed:.0%} of the allowed rate, "
+          f"{sandbox.count_429('coldlead')} x 429")
     assert sandbox.count_429("coldlead") == 0
     assert sandbox.requests("coldlead.verify") == 100
     assert sandbox.credits_spent("coldlead") == 100

@@ -16,19 +16,13 @@ from contact_udfs.providers.base import Task
 
 
 def _person_task(key: str, p: dict) -> Task:
-    return Task(
-        key,
-        {
-            "first_name": p["first_name"],
-            "last_name": p["last_name"],
-            "domain": p["domain"],
-            "company": p["company"],
-        },
-    )
+    return Task(key, {"first_name": p["first_name"], "last_name": p["last_name"],
+                      "domain": p["domain"], "company": p["company"]})
 
 
 @pytest.mark.parametrize("reading", ["null", "404"])
-def test_a_finder_miss_is_the_same_answer_under_both_readings(make, sandbox, reading: str) -> None:
+def test_a_finder_miss_is_the_same_answer_under_both_readings(make, sandbox,
+                                                              reading: str) -> None:
     sandbox.set_readings(coldlead_finder_miss=reading)
     people = sandbox.world.people()
     misses = [p for p in people if not p["coldlead_findable"]][:3]
@@ -40,11 +34,8 @@ def test_a_finder_miss_is_the_same_answer_under_both_readings(make, sandbox, rea
     for i, p in enumerate(order):
         answer = sub.answers[f"t{i}"]
         if p in misses:
-            assert (answer.email, answer.status, answer.reason) == (
-                None,
-                Status.UNKNOWN,
-                "not_found",
-            )
+            assert (answer.email, answer.status, answer.reason) == (None, Status.UNKNOWN,
+                                                                    "not_found")
             assert not answer.retryable and answer.first_name == p["first_name"]
         else:
             assert answer.email == p["email"]
@@ -59,34 +50,30 @@ def test_bad_syntax_is_invalid_under_both_readings(make, sandbox, reading: str) 
     sub = make("coldlead").submit(Operation.VERIFY, [Task(e, {"email": e}) for e in (bad, good)])
     assert sub.error is None
     assert sub.answers[bad].status is Status.INVALID and not sub.answers[bad].retryable
-    assert sub.answers[bad].reason == ("provider_rejected" if reading == "422" else "invalid_email")
+    assert sub.answers[bad].reason == ("provider_rejected" if reading == "422"
+                                       else "invalid_email")
     assert sub.answers[good].status is not Status.INVALID
     assert sandbox.credits_spent("coldlead") == (1 if reading == "422" else 2)
 
 
 def test_a_400_is_that_items_answer_and_the_loop_goes_on(make, sandbox) -> None:
-    tasks = [
-        Task("", {"email": ""}),
-        Task("ada.lovelace@gmail.com", {"email": "ada.lovelace@gmail.com"}),
-    ]
+    tasks = [Task("", {"email": ""}), Task("ada.lovelace@gmail.com",
+                                           {"email": "ada.lovelace@gmail.com"})]
     sub = make("coldlead").submit(Operation.VERIFY, tasks)
     assert sub.error is None
-    assert (sub.answers[""].status, sub.answers[""].reason) == (Status.INVALID, "provider_rejected")
+    assert (sub.answers[""].status, sub.answers[""].reason) == (Status.INVALID,
+                                                                "provider_rejected")
     assert sub.answers[""].raw["http_status"] == 400
     assert sub.answers["ada.lovelace@gmail.com"].status is not Status.UNKNOWN
     assert sandbox.requests("coldlead.verify") == 2 and sandbox.credits_spent("coldlead") == 1
 
 
-@pytest.mark.parametrize(
-    "params, status",
-    [
-        ({"domain": "acme-robotics.com"}, 400),  # no name: "your parameters are invalid"
-        ({"domain": "not a domain", "name": "Ada Lovelace"}, 422),
-    ],
-)
-def test_a_refused_find_never_makes_the_person_invalid(
-    make, sandbox, params: dict, status: int
-) -> None:
+@pytest.mark.parametrize("params, status", [
+    ({"domain": "acme-robotics.com"}, 400),  # no name: "your parameters are invalid"
+    ({"domain": "not a domain", "name": "Ada Lovelace"}, 422),
+])
+def test_a_refused_find_never_makes_the_person_invalid(make, sandbox, params: dict,
+                                                       status: int) -> None:
     cl = make("coldlead")
     # the vendor's own refusals, sent as they are (past our local checks)
     payload = {"full_name": params.get("name", ""), "domain": params["domain"]}
@@ -97,27 +84,22 @@ def test_a_refused_find_never_makes_the_person_invalid(
     answer = sub.answers["bad"]
     assert answer.status is Status.UNKNOWN and answer.status is not Status.INVALID
     assert (answer.reason, answer.email, answer.raw["http_status"]) == (
-        "provider_rejected",
-        None,
-        status,
-    )
+        "provider_rejected", None, status)
     assert sub.answers["ok"].email == hit["email"]
     assert sandbox.credits_spent("coldlead") == 1
 
 
 @pytest.mark.parametrize("reading", ["null", "404"])
-def test_a_run_with_misses_answers_everyone_else(
-    sandbox, sandbox_settings, tmp_path: Path, reading: str
-) -> None:
+def test_a_run_with_misses_answers_everyone_else(sandbox, sandbox_settings, tmp_path: Path,
+                                                 reading: str) -> None:
     """Through the engine: 404 misses part-way never stop the run (no provider_unavailable)."""
     sandbox.set_readings(coldlead_finder_miss=reading)
     people = sandbox.world.people()[:40]
     settings = sandbox_settings.with_(poll_interval=0.0)
-    with Client(providers=["coldlead"], settings=settings, cache=tmp_path / "run.sqlite") as client:
-        rows = [
-            {"first_name": p["first_name"], "last_name": p["last_name"], "domain": p["domain"]}
-            for p in people
-        ]
+    with Client(providers=["coldlead"], settings=settings,
+                cache=tmp_path / "run.sqlite") as client:
+        rows = [{"first_name": p["first_name"], "last_name": p["last_name"],
+                 "domain": p["domain"]} for p in people]
         answers = client.find_emails(rows)
     misses = sum(not p["coldlead_findable"] for p in people)
     assert 0 < misses < len(people)
@@ -133,19 +115,10 @@ def test_bad_cells_never_reach_the_vendor_under_either_reading(
     sandbox, sandbox_settings, tmp_path: Path, reading: str
 ) -> None:
     sandbox.set_readings(coldlead_bad_syntax=reading)
-    cells = [
-        "no-at-sign",
-        "ada@@acme.com",
-        "ada lovelace@acme.com",
-        "",
-        None,
-        "ada.lovelace@gmail.com",
-    ]
-    with Client(
-        providers=["coldlead"],
-        settings=sandbox_settings.with_(poll_interval=0.0),
-        cache=tmp_path / "bad.sqlite",
-    ) as client:
+    cells = ["no-at-sign", "ada@@acme.com", "ada lovelace@acme.com", "", None,
+             "ada.lovelace@gmail.com"]
+    with Client(providers=["coldlead"], settings=sandbox_settings.with_(poll_interval=0.0),
+                cache=tmp_path / "bad.sqlite") as client:
         answers = client.verify_emails(cells)
     assert [a.status for a in answers[:5]] == [Status.INVALID] * 5
     assert sandbox.requests("coldlead.verify") == 1  # only the good address was sent

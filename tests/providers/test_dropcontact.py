@@ -15,23 +15,19 @@ from contact_udfs.sandbox import get_world
 D, R, U = Status.DELIVERABLE, Status.RISKY, Status.UNDELIVERABLE
 
 
-@pytest.mark.parametrize(
-    "qualification, status, reason, extra",
-    [
-        ("nominative@pro", D, "accepted_email", {"free": False, "role": False, "catch_all": False}),
-        ("generic@pro", R, "role", {"role": True, "catch_all": False}),
-        ("non_confirm@pro", R, "accept_all", {"catch_all": True}),
-        ("random@pro", R, "random", {}),
-        ("invalid@pro", U, "rejected_email", {}),
-        ("nominative@perso", D, "accepted_email", {"free": True}),
-        ("generic@perso", R, "role", {"role": True, "free": True}),
-        ("nominative@invalid", U, "invalid_domain", {}),
-        (" Nominative@PRO ", D, "accepted_email", {}),
-    ],
-)
-def test_qualification_table(
-    qualification: str, status: Status, reason: str, extra: dict[str, Any]
-) -> None:
+@pytest.mark.parametrize("qualification, status, reason, extra", [
+    ("nominative@pro", D, "accepted_email", {"free": False, "role": False, "catch_all": False}),
+    ("generic@pro", R, "role", {"role": True, "catch_all": False}),
+    ("non_confirm@pro", R, "accept_all", {"catch_all": True}),
+    ("random@pro", R, "random", {}),
+    ("invalid@pro", U, "rejected_email", {}),
+    ("nominative@perso", D, "accepted_email", {"free": True}),
+    ("generic@perso", R, "role", {"role": True, "free": True}),
+    ("nominative@invalid", U, "invalid_domain", {}),
+    (" Nominative@PRO ", D, "accepted_email", {}),
+])
+def test_qualification_table(qualification: str, status: Status, reason: str,
+                             extra: dict[str, Any]) -> None:
     fields = qualification_fields(qualification)
     assert fields is not None
     assert (fields["status"], fields["reason"]) == (status, reason)
@@ -39,23 +35,12 @@ def test_qualification_table(
         assert fields[name] == value
 
 
-@pytest.mark.parametrize(
-    "qualification",
-    [
-        "",
-        "nominative",
-        "weird@pro",
-        "nominative@moon",
-        None,
-        # no seed documents these: they are not guessed at
-        "nominatif@pro",
-        "generique@pro",
-        "générique@perso",
-        "non_confirme@pro",
-        "invalide@pro",
-        "nominatif@invalide",
-    ],
-)
+@pytest.mark.parametrize("qualification", [
+    "", "nominative", "weird@pro", "nominative@moon", None,
+    # no seed documents these: they are not guessed at
+    "nominatif@pro", "generique@pro", "générique@perso", "non_confirme@pro", "invalide@pro",
+    "nominatif@invalide",
+])
 def test_unknown_qualifications_are_not_guessed(qualification: Any) -> None:
     assert qualification_fields(qualification) is None
 
@@ -64,11 +49,8 @@ def test_an_unknown_label_is_unknown_with_the_label_kept(make) -> None:
     dc = make("dropcontact")
     key = "ada@acme.com"
     a = dc._map(Operation.VERIFY, key, _contact(key, [(key, "nominatif@pro")]))
-    assert (a.status, a.reason, a.retryable) == (
-        Status.UNKNOWN,
-        "unrecognized_qualification",
-        False,
-    )
+    assert (a.status, a.reason, a.retryable) == (Status.UNKNOWN, "unrecognized_qualification",
+                                                 False)
     assert a.raw["email"] == [{"email": key, "qualification": "nominatif@pro"}]
 
 
@@ -83,53 +65,34 @@ def test_generic_is_not_a_settled_verdict(make) -> None:
 
 
 def _contact(key: str, emails: list[tuple[str, str]], **fields: Any) -> dict[str, Any]:
-    return {
-        "email": [{"email": e, "qualification": q} for e, q in emails],
-        "custom_fields": {"cu_key": key},
-        **fields,
-    }
+    return {"email": [{"email": e, "qualification": q} for e, q in emails],
+            "custom_fields": {"cu_key": key}, **fields}
 
 
 def test_verify_maps_the_email_matching_the_key(make) -> None:
     dc = make("dropcontact")
     key = "ada@acme.com"
-    a = dc._map(
-        Operation.VERIFY,
-        key,
-        _contact(key, [("other@acme.com", "nominative@pro"), ("Ada@acme.com", "generic@pro")]),
-    )
+    a = dc._map(Operation.VERIFY, key, _contact(key, [("other@acme.com", "nominative@pro"),
+                                                      ("Ada@acme.com", "generic@pro")]))
     assert isinstance(a, Verification) and a.email == key and a.status is R and a.role
     missing = dc._map(Operation.VERIFY, key, _contact(key, [("x@acme.com", "nominative@pro")]))
-    assert (missing.status, missing.reason, missing.retryable) == (
-        Status.UNKNOWN,
-        "not_returned",
-        False,
-    )
+    assert (missing.status, missing.reason, missing.retryable) == (Status.UNKNOWN,
+                                                                    "not_returned", False)
 
 
-@pytest.mark.parametrize(
-    "emails, email, status, confidence",
-    [
-        (
-            [("contact@acme.com", "generic@pro"), ("ada@acme.com", "nominative@pro")],
-            "ada@acme.com",
-            D,
-            0.9,
-        ),
-        (
-            [("ada@gmail.com", "nominative@perso"), ("ada@acme.com", "nominative@pro")],
-            "ada@acme.com",
-            D,
-            0.9,
-        ),
-        ([("ada@gmail.com", "nominative@perso")], "ada@gmail.com", D, 0.7),
-        ([("ada@acme.com", "non_confirm@pro")], "ada@acme.com", R, 0.6),
-        ([("contact@acme.com", "generic@pro")], None, Status.UNKNOWN, 0.0),
-        ([("ada@acme.com", "invalid@pro")], None, Status.UNKNOWN, 0.0),
-        ([], None, Status.UNKNOWN, 0.0),
-    ],
-)
-def test_find_picks_the_first_nominative_address(make, emails, email, status, confidence) -> None:
+@pytest.mark.parametrize("emails, email, status, confidence", [
+    ([("contact@acme.com", "generic@pro"), ("ada@acme.com", "nominative@pro")],
+     "ada@acme.com", D, 0.9),
+    ([("ada@gmail.com", "nominative@perso"), ("ada@acme.com", "nominative@pro")],
+     "ada@acme.com", D, 0.9),
+    ([("ada@gmail.com", "nominative@perso")], "ada@gmail.com", D, 0.7),
+    ([("ada@acme.com", "non_confirm@pro")], "ada@acme.com", R, 0.6),
+    ([("contact@acme.com", "generic@pro")], None, Status.UNKNOWN, 0.0),
+    ([("ada@acme.com", "invalid@pro")], None, Status.UNKNOWN, 0.0),
+    ([], None, Status.UNKNOWN, 0.0),
+])
+def test_find_picks_the_first_nominative_address(make, emails, email, status,
+                                                 confidence) -> None:
     dc = make("dropcontact")
     contact = _contact("k", emails, first_name="Ada", last_name="Lovelace", company="Acme")
     a = dc._map(Operation.FIND, "k", contact)
@@ -142,15 +105,10 @@ def test_find_picks_the_first_nominative_address(make, emails, email, status, co
 
 def test_enrich_keeps_every_field(make) -> None:
     dc = make("dropcontact")
-    contact = _contact(
-        "k",
-        [("contact@acme.com", "generic@pro"), ("ada@acme.com", "nominative@pro")],
-        civility="Mme",
-        first_name="Ada",
-        siren="500 500 500",
-        nb_employees=12,
-        job="CTO",
-    )
+    contact = _contact("k", [("contact@acme.com", "generic@pro"),
+                             ("ada@acme.com", "nominative@pro")],
+                       civility="Mme", first_name="Ada", siren="500 500 500", nb_employees=12,
+                       job="CTO")
     contact["custom_fields"]["theirs"] = "x"
     a = dc._map(Operation.ENRICH, "k", contact)
     assert isinstance(a, Enrichment)
@@ -191,23 +149,14 @@ def test_never_ready_job_stays_pending(make, sandbox) -> None:
 def test_find_and_enrich_jobs(make, sandbox) -> None:
     people = [p for p in get_world(0).people() if p["dropcontact_findable"]][:4]
     dc = make("dropcontact")
-    find = [
-        Task(
-            f"{p['first_name']} {p['last_name']}@{p['domain']}".lower(),
-            {"first_name": p["first_name"], "last_name": p["last_name"], "domain": p["domain"]},
-        )
-        for p in people
-    ]
+    find = [Task(f"{p['first_name']} {p['last_name']}@{p['domain']}".lower(),
+                 {"first_name": p["first_name"], "last_name": p["last_name"],
+                  "domain": p["domain"]}) for p in people]
     job = dc.submit(Operation.FIND, find).job
     found = dc.poll(job) or dc.poll(job)
     assert [found[t.key].email for t in find] == [p["email"] for p in people]
-    enrich = [
-        Task(
-            f"e{i}",
-            {"first_name": p["first_name"], "last_name": p["last_name"], "company": p["company"]},
-        )
-        for i, p in enumerate(people)
-    ]
+    enrich = [Task(f"e{i}", {"first_name": p["first_name"], "last_name": p["last_name"],
+                             "company": p["company"]}) for i, p in enumerate(people)]
     job = dc.submit(Operation.ENRICH, enrich).job
     enriched = dc.poll(job) or dc.poll(job)
     assert [enriched[t.key].email for t in enrich] == [p["email"] for p in people]
@@ -227,9 +176,8 @@ def test_batch_size_limit(make, sandbox) -> None:
 
 def test_unsupported_find_inputs(make) -> None:
     dc = make("dropcontact")
-    assert (
-        dc.unsupported(Operation.FIND, {"first_name": "Ada", "domain": "acme.com"}) == "needs_name"
-    )
+    assert dc.unsupported(Operation.FIND, {"first_name": "Ada", "domain": "acme.com"}) \
+        == "needs_name"
     assert dc.unsupported(Operation.FIND, {"full_name": "Ada Lovelace"}) == "needs_company"
     assert dc.unsupported(Operation.FIND, {"full_name": "Ada L", "company": "Acme"}) is None
     assert dc.cost(Operation.ENRICH) == 1
@@ -260,18 +208,16 @@ def test_subscription_crud(make, sandbox) -> None:
     assert sandbox.credits_spent("dropcontact") == 0
 
 
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"period_s": 0}, "period_s"),
-        ({"period_s": 61}, "period_s"),
-        ({"period_s": 5.5}, "period_s"),
-        ({"max_webhooks_per_period": 0}, "max_webhooks_per_period"),
-        ({"max_webhooks_per_period": 101}, "max_webhooks_per_period"),
-        ({"active": "yes"}, "active"),
-    ],
-)
-def test_subscription_bounds_are_checked_before_any_call(make, sandbox, kwargs, message) -> None:
+@pytest.mark.parametrize("kwargs, message", [
+    ({"period_s": 0}, "period_s"),
+    ({"period_s": 61}, "period_s"),
+    ({"period_s": 5.5}, "period_s"),
+    ({"max_webhooks_per_period": 0}, "max_webhooks_per_period"),
+    ({"max_webhooks_per_period": 101}, "max_webhooks_per_period"),
+    ({"active": "yes"}, "active"),
+])
+def test_subscription_bounds_are_checked_before_any_call(make, sandbox, kwargs,
+                                                         message) -> None:
     dc = make("dropcontact")
     with pytest.raises(ConfigurationError, match=message):
         dc.create_subscription("http://127.0.0.1:9/hook", **kwargs)

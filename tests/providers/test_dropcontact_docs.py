@@ -10,7 +10,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "providers.md"
 
 
 def _table(text: str, header: str) -> list[list[str]]:
-    lines = text[text.index(header) :].splitlines()
+    lines = text[text.index(header):].splitlines()
     rows = []
     for line in lines[2:]:
         if not line.startswith("|"):
@@ -21,18 +21,15 @@ def _table(text: str, header: str) -> list[list[str]]:
 
 def _section() -> str:
     text = DOC.read_text(encoding="utf-8")
-    return text[text.index("## Dropcontact\n") :]
+    return text[text.index("## Dropcontact\n"):]
 
 
 def test_the_local_part_table_is_the_code_table() -> None:
-    shown = {
-        row[0]: (row[1], row[2], row[3])
-        for row in _table(_section(), "| local part | status | reason | flags |")
-    }
-    code = {
-        name: (status.value, reason, ", ".join(f"`{k}={v}`" for k, v in flags.items()).strip("`"))
-        for name, (status, reason, flags) in LOCAL_PARTS.items()
-    }
+    shown = {row[0]: (row[1], row[2], row[3]) for row in
+             _table(_section(), "| local part | status | reason | flags |")}
+    code = {name: (status.value, reason,
+                   ", ".join(f"`{k}={v}`" for k, v in flags.items()).strip("`"))
+            for name, (status, reason, flags) in LOCAL_PARTS.items()}
     assert shown == code
 
 

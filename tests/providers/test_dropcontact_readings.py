@@ -23,7 +23,8 @@ def readings(sandbox):
 
 
 @pytest.mark.parametrize("echo", ["exact", "padded"])
-def test_force_results_leaves_unprocessed_contacts_pending(make, sandbox, readings, echo) -> None:
+def test_force_results_leaves_unprocessed_contacts_pending(make, sandbox, readings,
+                                                           echo) -> None:
     readings(force_echo=echo)
     sandbox.set_job_polls_before_ready(50)
     dc = make("dropcontact")
@@ -37,20 +38,14 @@ def test_force_results_leaves_unprocessed_contacts_pending(make, sandbox, readin
 
 
 @pytest.mark.parametrize("echo", ["exact", "padded"])
-def test_force_results_for_find_leaves_unprocessed_people_pending(
-    make, sandbox, readings, echo
-) -> None:
+def test_force_results_for_find_leaves_unprocessed_people_pending(make, sandbox, readings,
+                                                                  echo) -> None:
     readings(force_echo=echo)
     sandbox.set_job_polls_before_ready(50)
     people = [p for p in get_world(0).people() if p["dropcontact_findable"]][:4]
     dc = make("dropcontact")
-    tasks = [
-        Task(
-            f"k{i}",
-            {"first_name": p["first_name"], "last_name": p["last_name"], "domain": p["domain"]},
-        )
-        for i, p in enumerate(people)
-    ]
+    tasks = [Task(f"k{i}", {"first_name": p["first_name"], "last_name": p["last_name"],
+                            "domain": p["domain"]}) for i, p in enumerate(people)]
     job = dc.submit(Operation.FIND, tasks).job
     partial = dc.poll(job, final=True)
     assert set(partial) == {"k0", "k1"}
@@ -80,14 +75,13 @@ def test_unknown_job_id_not_ready_reading_stays_pending(make, readings) -> None:
 def test_unknown_job_id_404_reading_is_job_lost_at_once(make, sandbox, readings, api) -> None:
     readings(unknown_id="404")
     dc = make("dropcontact")
-    job = JobRef("dropcontact", Operation.VERIFY, "no-such-id", ("a@b.co", "c@d.co"), {"api": api})
+    job = JobRef("dropcontact", Operation.VERIFY, "no-such-id", ("a@b.co", "c@d.co"),
+                 {"api": api})
     answers = dc.poll(job)
     assert {k: (a.status, a.reason, a.retryable) for k, a in answers.items()} == {
-        k: (Status.UNKNOWN, "job_lost", True) for k in job.keys
-    }
-    assert (
-        sandbox.requests("dropcontact.legacy_poll" if api == "legacy" else "dropcontact.poll") == 1
-    )
+        k: (Status.UNKNOWN, "job_lost", True) for k in job.keys}
+    assert sandbox.requests("dropcontact.legacy_poll" if api == "legacy"
+                            else "dropcontact.poll") == 1
 
 
 def test_a_failed_job_ends_with_provider_error(make, sandbox, readings) -> None:
@@ -99,12 +93,12 @@ def test_a_failed_job_ends_with_provider_error(make, sandbox, readings) -> None:
     readings(job_error="An error occurred while processing your request")
     answers = dc.poll(job)
     assert {k: (a.status, a.reason, a.retryable) for k, a in answers.items()} == {
-        t.key: (Status.UNKNOWN, "provider_error", True) for t in tasks
-    }
+        t.key: (Status.UNKNOWN, "provider_error", True) for t in tasks}
     assert sandbox.credits_spent("dropcontact") == 3 and sandbox.requests("dropcontact.poll") == 2
 
 
-SEED_000_FIELDS = {"email", "first_name", "last_name", "full_name", "phone", "company", "website"}
+SEED_000_FIELDS = {"email", "first_name", "last_name", "full_name", "phone", "company",
+                   "website"}
 
 
 @pytest.mark.parametrize("echo", [True, False])
@@ -124,25 +118,13 @@ def test_legacy_endpoint_on_its_own_host(make, sandbox, readings, echo) -> None:
 
 @pytest.mark.parametrize("echo", [True, False])
 def test_legacy_sends_only_seed_000_fields_and_matches_without_the_echo(
-    make, sandbox, readings, echo
-) -> None:
+        make, sandbox, readings, echo) -> None:
     readings(legacy_echo=echo)
     people = [p for p in get_world(0).people() if p["dropcontact_findable"]][:3]
     dc = make("dropcontact", api="legacy")
-    tasks = [
-        Task(
-            f"e{i}",
-            {
-                "first_name": p["first_name"],
-                "last_name": p["last_name"],
-                "company": p["company"],
-                "job": "CEO",
-                "country": "FR",
-                "custom_fields": {"crm": str(i)},
-            },
-        )
-        for i, p in enumerate(people)
-    ]
+    tasks = [Task(f"e{i}", {"first_name": p["first_name"], "last_name": p["last_name"],
+                            "company": p["company"], "job": "CEO", "country": "FR",
+                            "custom_fields": {"crm": str(i)}}) for i, p in enumerate(people)]
     job = dc.submit(Operation.ENRICH, tasks).job
     sent = sandbox.state.get_job(job.job_id).inputs
     assert all(set(c) <= SEED_000_FIELDS for c in sent) and len(sent) == 3
@@ -154,9 +136,8 @@ def test_legacy_sends_only_seed_000_fields_and_matches_without_the_echo(
 def test_legacy_answers_that_do_not_fit_are_not_guessed(make) -> None:
     dc = make("dropcontact")
     job = JobRef("dropcontact", Operation.VERIFY, "j", ("a@x.co", "b@x.co"), {"api": "legacy"})
-    swapped = [
-        {"email": [{"email": k, "qualification": "nominative@pro"}]} for k in reversed(job.keys)
-    ]
+    swapped = [{"email": [{"email": k, "qualification": "nominative@pro"}]}
+               for k in reversed(job.keys)]
     answers = dc._match(job, swapped, forced=False)
     assert {a.reason for a in answers.values()} == {"provider_error"}
     assert all(a.retryable for a in answers.values())
@@ -178,16 +159,12 @@ def test_base_urls_one_per_api_both_overridable(sandbox, sandbox_settings) -> No
     dc = DropcontactProvider.from_settings(defaults)
     try:
         assert (dc.client.base_url, dc.legacy_client.base_url) == (
-            "https://api.dropcontact.com",
-            LEGACY_BASE_URL,
-        )
+            "https://api.dropcontact.com", LEGACY_BASE_URL)
         assert LEGACY_BASE_URL == "https://api.dropcontact.io"
     finally:
         dc.close()
-    assert (
-        sandbox_settings.provider("dropcontact").options["legacy_base_url"]
-        == sandbox.dropcontact_legacy_url
-    )
+    assert sandbox_settings.provider("dropcontact").options["legacy_base_url"] == \
+        sandbox.dropcontact_legacy_url
 
 
 @pytest.mark.parametrize("api", ["v1", "legacy"])
@@ -215,7 +192,8 @@ def test_every_submit_records_credits_left(make, sandbox, readings, api, shape) 
         assert sandbox.requests("*") == 0
 
 
-def test_a_callback_only_submit_is_journaled_under_our_reference(make, sandbox, readings) -> None:
+def test_a_callback_only_submit_is_journaled_under_our_reference(make, sandbox,
+                                                                  readings) -> None:
     readings(submit_reply="callback_ack")
     dc = make("dropcontact", callback_url="http://127.0.0.1:9/hook")
     tasks = _verify_tasks(3, seed=10)
@@ -239,42 +217,27 @@ def test_without_a_callback_an_id_less_answer_is_ambiguous(make, sandbox, readin
 def test_users_custom_fields_survive_the_round_trip(make, sandbox) -> None:
     people = [p for p in get_world(0).people() if p["dropcontact_findable"]][:2]
     dc = make("dropcontact")
-    tasks = [
-        Task(
-            f"e{i}",
-            {
-                "first_name": p["first_name"],
-                "last_name": p["last_name"],
-                "company": p["company"],
-                "custom_fields": {"crm_id": f"42{i}", "owner": "me"},
-            },
-        )
-        for i, p in enumerate(people)
-    ]
+    tasks = [Task(f"e{i}", {"first_name": p["first_name"], "last_name": p["last_name"],
+                            "company": p["company"],
+                            "custom_fields": {"crm_id": f"42{i}", "owner": "me"}})
+             for i, p in enumerate(people)]
     job = dc.submit(Operation.ENRICH, tasks).job
     sent = sandbox.state.get_job(job.job_id).inputs
     assert [c["custom_fields"]["crm_id"] for c in sent] == ["420", "421"]
     assert all({"cu_key", "cu_batch", "owner"} <= set(c["custom_fields"]) for c in sent)
     enriched = dc.poll(job) or dc.poll(job)
     assert [enriched[t.key].custom_fields for t in tasks] == [
-        {"crm_id": "420", "owner": "me"},
-        {"crm_id": "421", "owner": "me"},
-    ]
+        {"crm_id": "420", "owner": "me"}, {"crm_id": "421", "owner": "me"}]
 
 
 def test_an_oversized_contact_is_answered_locally(make, sandbox) -> None:
     dc = make("dropcontact")
-    tasks = [
-        Task(
-            "big", {"first_name": "Ada", "last_name": "L", "company": "Acme", "job": "x" * 15_500}
-        ),
-        Task("ok", {"first_name": "Ada", "last_name": "Lovelace", "company": "Acme"}),
-    ]
+    tasks = [Task("big", {"first_name": "Ada", "last_name": "L", "company": "Acme",
+                          "job": "x" * 15_500}),
+             Task("ok", {"first_name": "Ada", "last_name": "Lovelace", "company": "Acme"})]
     sub = dc.submit(Operation.ENRICH, tasks)
-    assert (sub.answers["big"].status, sub.answers["big"].reason) == (
-        Status.INVALID,
-        "contact_too_large",
-    )
+    assert (sub.answers["big"].status, sub.answers["big"].reason) == (Status.INVALID,
+                                                                      "contact_too_large")
     assert sub.job is not None and sub.job.keys == ("ok",)
     assert sandbox.credits_spent("dropcontact") == 1
     only = dc.submit(Operation.ENRICH, tasks[:1])
@@ -286,12 +249,9 @@ def test_a_refused_batch_keeps_the_local_answers(make, sandbox) -> None:
 
     sandbox.set_balance("dropcontact", 0)
     dc = make("dropcontact")
-    tasks = [
-        Task(
-            "big", {"first_name": "Ada", "last_name": "L", "company": "Acme", "job": "x" * 15_500}
-        ),
-        Task("ok", {"first_name": "Ada", "last_name": "Lovelace", "company": "Acme"}),
-    ]
+    tasks = [Task("big", {"first_name": "Ada", "last_name": "L", "company": "Acme",
+                          "job": "x" * 15_500}),
+             Task("ok", {"first_name": "Ada", "last_name": "Lovelace", "company": "Acme"})]
     sub = dc.submit(Operation.ENRICH, tasks)
     assert isinstance(sub.error, QuotaExceededError) and sub.job is None
     assert set(sub.answers) == {"big"} and sandbox.credits_spent("dropcontact") == 0

@@ -35,7 +35,6 @@ def _verify(provider: str, **kwargs: Any) -> Trigger:
         if sub.error:
             raise sub.error
         return sub
-
     return run
 
 
@@ -50,7 +49,6 @@ def _credits(provider: str, fault: str | None = None, **params: Any) -> Trigger:
         if fault:
             sb.inject(endpoint, fault, times=3, **params)
         return make(provider, key=WRONG_KEY if fault is None else None).credits()
-
     return run
 
 
@@ -58,7 +56,6 @@ def _broke(provider: str) -> Trigger:
     def run(make: Callable[..., Any], sb: Sandbox) -> Any:
         sb.set_balance(provider, 0)
         return _verify(provider)(make, sb)
-
     return run
 
 
@@ -75,114 +72,51 @@ def _fc_poll_500(make: Callable[..., Any], sb: Sandbox) -> Any:
 
 CASES: list[tuple[str, int, Trigger, type[ProviderError], str]] = [
     # Dropcontact, seeds 000 + 001
-    (
-        "dropcontact",
-        400,
-        _call("dropcontact", "POST", "/v1/enrich/all", json={"data": []}),
-        BadRequestError,
-        "your request is invalid",
-    ),
+    ("dropcontact", 400, _call("dropcontact", "POST", "/v1/enrich/all", json={"data": []}),
+     BadRequestError, "your request is invalid"),
     ("dropcontact", 401, _credits("dropcontact"), AuthenticationError, "access token is wrong"),
     ("dropcontact", 403, _broke("dropcontact"), QuotaExceededError, "token exceeded quota"),
-    (
-        "dropcontact",
-        404,
-        _call("dropcontact", "GET", "/v1/no-such-thing"),
-        BadRequestError,
-        "could not be found",
-    ),
-    (
-        "dropcontact",
-        429,
-        _credits("dropcontact", "429", retry_after=0),
-        RateLimitError,
-        "too many requests",
-    ),
-    (
-        "dropcontact",
-        500,
-        _credits("dropcontact", "500"),
-        ProviderUnavailable,
-        "internal server error",
-    ),
+    ("dropcontact", 404, _call("dropcontact", "GET", "/v1/no-such-thing"), BadRequestError,
+     "could not be found"),
+    ("dropcontact", 429, _credits("dropcontact", "429", retry_after=0), RateLimitError,
+     "too many requests"),
+    ("dropcontact", 500, _credits("dropcontact", "500"), ProviderUnavailable,
+     "internal server error"),
     ("dropcontact", 503, _credits("dropcontact", "503"), ProviderUnavailable, "maintenance"),
     ("dropcontact", 504, _credits("dropcontact", "504"), ProviderUnavailable, "gateway timeout"),
-    (
-        "dropcontact",
-        524,
-        _credits("dropcontact", "524", html=True),
-        ProviderUnavailable,
-        "a timeout occurred",
-    ),
+    ("dropcontact", 524, _credits("dropcontact", "524", html=True), ProviderUnavailable,
+     "a timeout occurred"),
     # FullContact, seed 003
-    (
-        "fullcontact",
-        400,
-        _call("fullcontact", "GET", "/v2/verification/email", paid=True, params={"email": ""}),
-        BadRequestError,
-        "malformed",
-    ),
-    (
-        "fullcontact",
-        403,
-        _verify("fullcontact", key=WRONG_KEY),
-        AuthenticationError,
-        "api key is missing or invalid",
-    ),
+    ("fullcontact", 400, _call("fullcontact", "GET", "/v2/verification/email", paid=True,
+                               params={"email": ""}), BadRequestError, "malformed"),
+    ("fullcontact", 403, _verify("fullcontact", key=WRONG_KEY), AuthenticationError,
+     "api key is missing or invalid"),
     ("fullcontact", 403, _broke("fullcontact"), QuotaExceededError, "quota"),
     ("fullcontact", 403, _fc_rate_limited, RateLimitError, "rate limit"),
-    (
-        "fullcontact",
-        404,
-        _call("fullcontact", "GET", "/v2/verification/emails/nope-vs"),
-        BadRequestError,
-        "does not exist",
-    ),
+    ("fullcontact", 404, _call("fullcontact", "GET", "/v2/verification/emails/nope-vs"),
+     BadRequestError, "does not exist"),
     ("fullcontact", 500, _fc_poll_500, ProviderUnavailable, "unknown server error"),
     # ColdLead, seed 004
-    (
-        "coldlead",
-        400,
-        _call("coldlead", "GET", "/v1/verify", paid=True, params={"email": ""}),
-        BadRequestError,
-        "parameters are invalid",
-    ),
+    ("coldlead", 400, _call("coldlead", "GET", "/v1/verify", paid=True, params={"email": ""}),
+     BadRequestError, "parameters are invalid"),
     ("coldlead", 401, _credits("coldlead"), AuthenticationError, "api key is wrong"),
     ("coldlead", 402, _broke("coldlead"), QuotaExceededError, "over quota"),
-    (
-        "coldlead",
-        404,
-        _call("coldlead", "GET", "/v1/no-such-thing"),
-        BadRequestError,
-        "does not exist",
-    ),
-    (
-        "coldlead",
-        422,
-        _call("coldlead", "GET", "/v1/verify", paid=True, params={"email": "not-an-email"}),
-        BadRequestError,
-        "validation error",
-    ),
-    (
-        "coldlead",
-        429,
-        _credits("coldlead", "429", retry_after=0),
-        RateLimitError,
-        "too many requests",
-    ),
+    ("coldlead", 404, _call("coldlead", "GET", "/v1/no-such-thing"), BadRequestError,
+     "does not exist"),
+    ("coldlead", 422, _call("coldlead", "GET", "/v1/verify", paid=True,
+                            params={"email": "not-an-email"}), BadRequestError,
+     "validation error"),
+    ("coldlead", 429, _credits("coldlead", "429", retry_after=0), RateLimitError,
+     "too many requests"),
     ("coldlead", 500, _credits("coldlead", "500"), ProviderUnavailable, "internal server error"),
     ("coldlead", 503, _credits("coldlead", "503"), ProviderUnavailable, "maintenance"),
 ]
 
 
-@pytest.mark.parametrize(
-    "provider, status, trigger, cls, meaning",
-    CASES,
-    ids=[f"{c[0]}-{c[1]}-{c[3].__name__}" for c in CASES],
-)
+@pytest.mark.parametrize("provider, status, trigger, cls, meaning", CASES,
+                         ids=[f"{c[0]}-{c[1]}-{c[3].__name__}" for c in CASES])
 def test_documented_error_reaches_the_user_without_the_key(
-    make, sandbox, debug_logs, provider, status, trigger, cls, meaning
-) -> None:
+        make, sandbox, debug_logs, provider, status, trigger, cls, meaning) -> None:
     with pytest.raises(cls) as info:
         trigger(make, sandbox)
     exc = info.value
@@ -218,7 +152,6 @@ def test_missing_key_is_a_configuration_error(sandbox_settings) -> None:
 
     conf = replace(sandbox_settings.provider("coldlead"), api_key=None)
     settings = sandbox_settings.with_(
-        provider_settings={**sandbox_settings.provider_settings, "coldlead": conf}
-    )
+        provider_settings={**sandbox_settings.provider_settings, "coldlead": conf})
     with pytest.raises(ConfigurationError, match="COLDLEAD_API_KEY"):
         create_provider("coldlead", settings)

@@ -23,61 +23,46 @@ from contact_udfs.sandbox.emailaddr import correct_email
 
 
 def _entry(**attrs: Any) -> dict[str, Any]:
-    base = {
-        "validSyntax": True,
-        "deliverable": True,
-        "catchall": False,
-        "risky": False,
-        "disposable": False,
-    }
+    base = {"validSyntax": True, "deliverable": True, "catchall": False, "risky": False,
+            "disposable": False}
     send_safely = attrs.pop("sendSafely", True)
-    return {
-        "address": "ada@acme.com",
-        "corrected": False,
-        "sendSafely": send_safely,
-        "attributes": {**base, **attrs},
-        "person": "https://api.fullcontact.com/v2/person.json?email=ada@acme.com&apiKey=",
-        "company": "https://api.fullcontact.com/v2/company/lookup.json?domain=acme.com",
-    }
+    return {"address": "ada@acme.com", "corrected": False, "sendSafely": send_safely,
+            "attributes": {**base, **attrs},
+            "person": "https://api.fullcontact.com/v2/person.json?email=ada@acme.com&apiKey=",
+            "company": "https://api.fullcontact.com/v2/company/lookup.json?domain=acme.com"}
 
 
-@pytest.mark.parametrize(
-    "attrs, status, reason, flags",
-    [
-        ({}, Status.DELIVERABLE, "accepted_email", {"free": False, "syntax_valid": True}),
-        ({"validSyntax": False}, Status.INVALID, "invalid_email", {"syntax_valid": False}),
-        ({"disposable": True}, Status.RISKY, "disposable", {"disposable": True}),
-        ({"risky": True}, Status.RISKY, "spamtrap", {}),
-        ({"catchall": True}, Status.RISKY, "accept_all", {"catch_all": True}),
-        ({"deliverable": False, "sendSafely": False}, Status.UNDELIVERABLE, "rejected_email", {}),
-        ({"sendSafely": False}, Status.RISKY, "send_unsafe", {}),
-        ({"deliverable": None}, Status.UNKNOWN, "no_verdict", {}),
-        ({"deliverable": None, "sendSafely": False}, Status.UNKNOWN, "no_verdict", {}),
-        # seed 003 precedence: a bounce is a bounce, whatever the other flags say
-        ({"deliverable": False, "disposable": True}, Status.UNDELIVERABLE, "rejected_email", {}),
-        ({"deliverable": False, "catchall": True}, Status.UNDELIVERABLE, "rejected_email", {}),
-        ({"deliverable": False, "risky": True}, Status.UNDELIVERABLE, "rejected_email", {}),
-        ({"risky": True, "catchall": True}, Status.RISKY, "spamtrap", {}),
-    ],
-)
-def test_attribute_table(
-    attrs: dict[str, Any], status: Status, reason: str, flags: dict[str, Any]
-) -> None:
+@pytest.mark.parametrize("attrs, status, reason, flags", [
+    ({}, Status.DELIVERABLE, "accepted_email", {"free": False, "syntax_valid": True}),
+    ({"validSyntax": False}, Status.INVALID, "invalid_email", {"syntax_valid": False}),
+    ({"disposable": True}, Status.RISKY, "disposable", {"disposable": True}),
+    ({"risky": True}, Status.RISKY, "spamtrap", {}),
+    ({"catchall": True}, Status.RISKY, "accept_all", {"catch_all": True}),
+    ({"deliverable": False, "sendSafely": False}, Status.UNDELIVERABLE, "rejected_email", {}),
+    ({"sendSafely": False}, Status.RISKY, "send_unsafe", {}),
+    ({"deliverable": None}, Status.UNKNOWN, "no_verdict", {}),
+    ({"deliverable": None, "sendSafely": False}, Status.UNKNOWN, "no_verdict", {}),
+    # seed 003 precedence: a bounce is a bounce, whatever the other flags say
+    ({"deliverable": False, "disposable": True}, Status.UNDELIVERABLE, "rejected_email", {}),
+    ({"deliverable": False, "catchall": True}, Status.UNDELIVERABLE, "rejected_email", {}),
+    ({"deliverable": False, "risky": True}, Status.UNDELIVERABLE, "rejected_email", {}),
+    ({"risky": True, "catchall": True}, Status.RISKY, "spamtrap", {}),
+])
+def test_attribute_table(attrs: dict[str, Any], status: Status, reason: str,
+                         flags: dict[str, Any]) -> None:
     fields = verification_fields(_entry(**attrs), "ada@acme.com")
     assert (fields["status"], fields["reason"]) == (status, reason)
     for name, value in flags.items():
         assert fields[name] == value
 
 
-@pytest.mark.parametrize(
-    "attrs, status",
-    [
-        ({}, Status.RISKY),
-        ({"catchall": True}, Status.RISKY),
-        ({"deliverable": False}, Status.UNDELIVERABLE),
-    ],
-)
-def test_a_correction_is_never_deliverable_as_typed(attrs: dict[str, Any], status: Status) -> None:
+@pytest.mark.parametrize("attrs, status", [
+    ({}, Status.RISKY),
+    ({"catchall": True}, Status.RISKY),
+    ({"deliverable": False}, Status.UNDELIVERABLE),
+])
+def test_a_correction_is_never_deliverable_as_typed(attrs: dict[str, Any],
+                                                    status: Status) -> None:
     entry = {**_entry(**attrs), "address": "matt@fullcontact.com", "corrected": True}
     fields = verification_fields(entry, "matt@fullcontact.ocm")
     assert fields["status"] is status
@@ -96,8 +81,7 @@ def test_rules_are_data_and_ordered() -> None:
     assert all(isinstance(r, Rule) for r in RULES)
     reasons = [r.reason for r in RULES]
     assert reasons.index("rejected_email") < min(
-        reasons.index(x) for x in ("disposable", "spamtrap", "accept_all", "corrected")
-    )
+        reasons.index(x) for x in ("disposable", "spamtrap", "accept_all", "corrected"))
     assert verdict({"deliverable": True}) == (Status.DELIVERABLE, "accepted_email")
     assert verdict({}) == FALLBACK
 
@@ -108,25 +92,16 @@ def test_no_company_link_means_free_mail() -> None:
     assert verification_fields(entry, "ada@gmail.com")["free"] is True
 
 
-@pytest.mark.parametrize(
-    "message, cls, resent",
-    [
-        ("API Key is missing or invalid.", AuthenticationError, False),
-        ("No API key supplied", AuthenticationError, False),
-        (
-            "Usage quota for the provided API Key has been exceeded (no credits left).",
-            QuotaExceededError,
-            False,
-        ),
-        (
-            "Rate limit for the provided API Key has been exceeded. Please try again later.",
-            RateLimitError,
-            True,
-        ),
-        ("", AuthenticationError, True),  # says nothing: re-sent, and never "out of credits"
-        ("Forbidden", AuthenticationError, True),
-    ],
-)
+@pytest.mark.parametrize("message, cls, resent", [
+    ("API Key is missing or invalid.", AuthenticationError, False),
+    ("No API key supplied", AuthenticationError, False),
+    ("Usage quota for the provided API Key has been exceeded (no credits left).",
+     QuotaExceededError, False),
+    ("Rate limit for the provided API Key has been exceeded. Please try again later.",
+     RateLimitError, True),
+    ("", AuthenticationError, True),  # says nothing: re-sent, and never "out of credits"
+    ("Forbidden", AuthenticationError, True),
+])
 def test_403_is_told_apart_by_its_message(message: str, cls: type, resent: bool) -> None:
     assert _forbidden(message) is cls
     assert _resend_forbidden(message) is resent
@@ -189,8 +164,7 @@ def test_vanished_batch_becomes_retryable_unknowns(make, sandbox) -> None:
     job = JobRef("fullcontact", Operation.VERIFY, "gone-vs", ("a@x.co", "b@x.co"))
     answers = fc.poll(job)
     assert {k: (a.status, a.reason, a.retryable) for k, a in answers.items()} == {
-        k: (Status.UNKNOWN, "job_expired", True) for k in job.keys
-    }
+        k: (Status.UNKNOWN, "job_expired", True) for k in job.keys}
     assert sandbox.requests("fullcontact.poll") == 1  # a 404 is not retried
 
 
@@ -202,8 +176,8 @@ def test_webhook_url_option(make, sandbox) -> None:
     delivery = sandbox.wait_webhooks(1, timeout=5.0)[0]
     assert delivery["url"] == hook
     assert set(delivery["payload"]["response"]["emails"]) | set(
-        delivery["payload"]["response"]["unknownEmails"]
-    ) | set(delivery["payload"]["response"]["failedEmails"]) == set(emails)
+        delivery["payload"]["response"]["unknownEmails"]) | set(
+        delivery["payload"]["response"]["failedEmails"]) == set(emails)
 
 
 def test_batch_size_limit(make, sandbox) -> None:

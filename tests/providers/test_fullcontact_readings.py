@@ -33,9 +33,7 @@ def test_corrected_typos_are_never_deliverable_as_typed(make, sandbox) -> None:
         if answer in judged:
             assert answer.suggestion == correct_email(typo)[0]
             assert (answer.status, answer.reason) in (
-                (Status.RISKY, "corrected"),
-                (Status.UNDELIVERABLE, "rejected_email"),
-            )
+                (Status.RISKY, "corrected"), (Status.UNDELIVERABLE, "rejected_email"))
     assert any(a.reason == "corrected" for a in judged)
     assert sandbox.credits_spent("fullcontact") == 20
     assert set(sandbox.charges("fullcontact").values()) == {1}
@@ -58,7 +56,8 @@ def test_spamtraps_are_risky(make, sandbox, spamtraps: bool) -> None:
     job = fc.submit(Operation.VERIFY, _tasks(traps)).job
     fc.poll(job)
     answers = fc.poll(job)
-    expected = (Status.RISKY, "spamtrap") if spamtraps else (Status.DELIVERABLE, "accepted_email")
+    expected = (Status.RISKY, "spamtrap") if spamtraps else (Status.DELIVERABLE,
+                                                             "accepted_email")
     assert {(a.status, a.reason) for a in answers.values()} == {expected}
     assert sandbox.credits_spent("fullcontact") == 4
 

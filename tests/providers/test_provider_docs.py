@@ -29,25 +29,21 @@ def fullcontact_table() -> list[str]:
 
 def coldlead_tables() -> list[list[str]]:
     statuses = ["| ColdLead `status` | status |", "|---|---|"]
-    statuses += [f"| `{label}` | {status.value} |" for label, status in coldlead._STATUSES.items()]
-    statuses += [
-        f"| any, with `reason: {reason}` | {status.value} |"
-        for reason, status in coldlead._REASON_STATUS.items()
-    ]
+    statuses += [f"| `{label}` | {status.value} |" for label, status in
+                 coldlead._STATUSES.items()]
+    statuses += [f"| any, with `reason: {reason}` | {status.value} |" for reason, status in
+                 coldlead._REASON_STATUS.items()]
     items = ["| operation | HTTP | status | reason | retryable |", "|---|---|---|---|---|"]
     for (op, code), (status, reason, retry) in coldlead.ITEM_ERRORS.items():
-        items.append(
-            f"| {op.value} | {code} | {status.value} | `{reason}` | {'yes' if retry else 'no'} |"
-        )
+        items.append(f"| {op.value} | {code} | {status.value} | `{reason}` | "
+                     f"{'yes' if retry else 'no'} |")
     transient = ", ".join(f"`{r}`" for r in sorted(coldlead._TRANSIENT))
     return [statuses, items, [f"Retryable `unknown` reasons: {transient}."]]
 
 
-@pytest.mark.parametrize(
-    "table",
-    [fullcontact_table(), *coldlead_tables()],
-    ids=["fullcontact", "coldlead-status", "coldlead-items", "coldlead-transient"],
-)
+@pytest.mark.parametrize("table", [fullcontact_table(), *coldlead_tables()],
+                         ids=["fullcontact", "coldlead-status", "coldlead-items",
+                              "coldlead-transient"])
 def test_the_page_shows_the_table_the_code_reads(table: list[str]) -> None:
     assert "\n".join(table) in DOC.read_text(encoding="utf-8"), "\n".join(table)
 

@@ -18,9 +18,8 @@ def test_names() -> None:
     assert PROVIDER_NAMES == ("dropcontact", "fullcontact", "coldlead", "local")
 
 
-@pytest.mark.parametrize(
-    "name, batch", [("dropcontact", 250), ("fullcontact", 300), ("coldlead", 25)]
-)
+@pytest.mark.parametrize("name, batch", [("dropcontact", 250), ("fullcontact", 300),
+                                         ("coldlead", 25)])
 def test_paid_providers_follow_the_protocol(sandbox_settings, name: str, batch: int) -> None:
     cls = provider_class(name.upper())
     assert cls.name == name and cls.max_batch == batch

@@ -27,13 +27,8 @@ class Vendors:
     def dc(self, method: str, path: str, token: str | None = None, **kw: Any) -> requests.Response:
         headers = {"X-Access-Token": self.sb.keys["dropcontact"] if token is None else token}
         headers.update(kw.pop("headers", {}))
-        return self.http.request(
-            method,
-            self.sb.base_urls["dropcontact"] + path,
-            headers=headers,
-            timeout=kw.pop("timeout", 5),
-            **kw,
-        )
+        return self.http.request(method, self.sb.base_urls["dropcontact"] + path,
+                                 headers=headers, timeout=kw.pop("timeout", 5), **kw)
 
     def dc_submit(self, contacts: list[dict[str, Any]], **options: Any) -> requests.Response:
         return self.dc("POST", "/v1/enrich/all", json={"data": contacts, **options})
@@ -53,13 +48,8 @@ class Vendors:
         params = dict(kw.pop("params", {}) or {})
         if key != "":
             params["apiKey"] = self.sb.keys["fullcontact"] if key is None else key
-        return self.http.request(
-            method,
-            self.sb.base_urls["fullcontact"] + path,
-            params=params,
-            timeout=kw.pop("timeout", 5),
-            **kw,
-        )
+        return self.http.request(method, self.sb.base_urls["fullcontact"] + path, params=params,
+                                 timeout=kw.pop("timeout", 5), **kw)
 
     def fc_single(self, email: str, **kw: Any) -> requests.Response:
         return self.fc("GET", "/v2/verification/email", params={"email": email}, **kw)
@@ -74,13 +64,8 @@ class Vendors:
     def cl(self, method: str, path: str, key: str | None = None, **kw: Any) -> requests.Response:
         token = self.sb.keys["coldlead"] if key is None else key
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        return self.http.request(
-            method,
-            self.sb.base_urls["coldlead"] + path,
-            headers=headers,
-            timeout=kw.pop("timeout", 5),
-            **kw,
-        )
+        return self.http.request(method, self.sb.base_urls["coldlead"] + path, headers=headers,
+                                 timeout=kw.pop("timeout", 5), **kw)
 
     def cl_verify(self, email: str, **kw: Any) -> requests.Response:
         return self.cl("GET", "/v1/verify", params={"email": email}, **kw)
@@ -126,9 +111,8 @@ class WebhookSink:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def wait(self, n: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:

@@ -71,13 +71,8 @@ def test_finder_hit_and_miss_both_charged(api, sb):
     hit = api.cl_finder("Zoe Muller", "https://www.xn--bcher-kva.de").json()["data"]
     assert hit["email"] == "zoe.muller@bücher.de" and hit["status"] == "deliverable"
     miss = api.cl_finder("Nobody Here", "acme-robotics.com").json()["data"]
-    assert miss == {
-        "email": None,
-        "name": "Nobody Here",
-        "domain": "acme-robotics.com",
-        "status": "unknown",
-        "accept_all": False,
-    }
+    assert miss == {"email": None, "name": "Nobody Here", "domain": "acme-robotics.com",
+                    "status": "unknown", "accept_all": False}
     assert sb.credits_spent("coldlead") == 2
 
 
@@ -100,12 +95,9 @@ def test_rate_window_headers_and_429():
                 assert r.status_code == 200
                 from_headers.append(int(r.headers["X-RateLimit-Remaining"]))
                 assert r.headers["X-RateLimit-Limit"] == "20"
-            over = http.post(
-                sandbox.base_urls["coldlead"] + "/v1/verify",
-                data={"email": "contact@acme-robotics.com"},
-                headers=session_headers,
-                timeout=5,
-            )
+            over = http.post(sandbox.base_urls["coldlead"] + "/v1/verify",
+                             data={"email": "contact@acme-robotics.com"},
+                             headers=session_headers, timeout=5)
         assert from_headers == list(range(19, -1, -1))
         assert over.status_code == 429 and over.json() == {"message": "Too Many Attempts."}
         assert over.headers["X-RateLimit-Remaining"] == "0"

@@ -35,28 +35,22 @@ def test_submit_charges_one_credit_per_non_empty_contact(api, sb):
     assert sb.requests("dropcontact.submit") == 1
 
 
-@pytest.mark.parametrize(
-    "body, status",
-    [
-        (b"not json", 400),
-        (b'{"contacts": []}', 400),
-        (b'{"data": []}', 400),
-        (b'{"data": ["a@b.com"]}', 400),
-    ],
-)
+@pytest.mark.parametrize("body, status", [
+    (b"not json", 400),
+    (b'{"contacts": []}', 400),
+    (b'{"data": []}', 400),
+    (b'{"data": ["a@b.com"]}', 400),
+])
 def test_malformed_bodies_are_400(api, sb, body, status):
-    r = api.dc("POST", "/v1/enrich/all", data=body, headers={"Content-Type": "application/json"})
+    r = api.dc("POST", "/v1/enrich/all", data=body,
+               headers={"Content-Type": "application/json"})
     assert r.status_code == status
     assert sb.credits_spent("dropcontact") == 0
 
 
 def test_json_content_type_is_required(api, sb):
-    r = api.dc(
-        "POST",
-        "/v1/enrich/all",
-        data=b'{"data": [{"email": "a@acme-robotics.com"}]}',
-        headers={"Content-Type": "text/plain"},
-    )
+    r = api.dc("POST", "/v1/enrich/all", data=b'{"data": [{"email": "a@acme-robotics.com"}]}',
+               headers={"Content-Type": "text/plain"})
     assert r.status_code == 400 and sb.credits_spent("dropcontact") == 0
 
 
@@ -81,18 +75,13 @@ def test_quota_exceeded_is_403_and_charges_nothing(api, sb):
 
 def test_not_ready_until_n_polls_then_results_in_order(api, sb):
     sb.set_job_polls_before_ready(2)
-    contacts = [
-        {"email": "contact@acme-robotics.com", "custom_fields": {"row": "1"}},
-        {**ZOE, "custom_fields": {"row": "2", "k": "v"}},
-    ]
+    contacts = [{"email": "contact@acme-robotics.com", "custom_fields": {"row": "1"}},
+                {**ZOE, "custom_fields": {"row": "2", "k": "v"}}]
     rid = api.dc_submit(contacts).json()["request_id"]
     for _ in range(2):
         body = api.dc_poll(rid).json()
-        assert body == {
-            "error": False,
-            "success": False,
-            "reason": "Request not ready yet, try again in 30 seconds",
-        }
+        assert body == {"error": False, "success": False,
+                        "reason": "Request not ready yet, try again in 30 seconds"}
     done = api.dc_poll(rid).json()
     assert done["success"] is True and done["error"] is False
     assert [c["custom_fields"] for c in done["data"]] == [{"row": "1"}, {"row": "2", "k": "v"}]
@@ -108,12 +97,8 @@ def test_unknown_id_is_not_ready_forever_by_default(api):
 
 def test_force_results_gives_partial_data(api, sb):
     sb.set_job_polls_before_ready(5)
-    contacts = [
-        {"email": "contact@acme-robotics.com"},
-        ZOE,
-        {"email": "info@acme-robotics.com"},
-        {"email": "sales@acme-robotics.com"},
-    ]
+    contacts = [{"email": "contact@acme-robotics.com"}, ZOE, {"email": "info@acme-robotics.com"},
+                {"email": "sales@acme-robotics.com"}]
     rid = api.dc_submit(contacts).json()["request_id"]
     body = api.dc_poll(rid, forceResults="true").json()
     data = body["data"]
@@ -123,52 +108,23 @@ def test_force_results_gives_partial_data(api, sb):
 
 
 def test_person_found_with_all_fields_and_siren(api):
-    rid = api.dc_submit(
-        [
-            {
-                "first_name": "Anne-Sophie",
-                "last_name": "de La Tour",
-                "website": "https://www.editions-du-soleil.fr/",
-            }
-        ],
-        siren=True,
-        language="en",
-    ).json()["request_id"]
+    rid = api.dc_submit([{"first_name": "Anne-Sophie", "last_name": "de La Tour",
+                          "website": "https://www.editions-du-soleil.fr/"}],
+                        siren=True, language="en").json()["request_id"]
     c = api.dc_wait(rid)["data"][0]
     assert c["email"][0]["qualification"] == "nominative@pro"
     assert c["email"][0]["email"].endswith("@editions-du-soleil.fr")
-    for field in (
-        "civility",
-        "full_name",
-        "company",
-        "website",
-        "linkedin",
-        "job",
-        "job_level",
-        "job_function",
-        "company_linkedin",
-        "nb_employees",
-        "country",
-        "siren",
-        "siret",
-        "siret_address",
-        "siret_zip",
-        "siret_city",
-        "vat",
-        "naf5_code",
-        "naf5_des",
-        "company_turnover",
-        "company_results",
-        "phone",
-    ):
+    for field in ("civility", "full_name", "company", "website", "linkedin", "job", "job_level",
+                  "job_function", "company_linkedin", "nb_employees", "country", "siren",
+                  "siret", "siret_address", "siret_zip", "siret_city", "vat", "naf5_code",
+                  "naf5_des", "company_turnover", "company_results", "phone"):
         assert c.get(field), field
     assert c["civility"] == "Mme" and c["full_name"] == "Anne-Sophie de La Tour"
 
 
 def test_unknown_person_gets_generic_address_only(api):
-    rid = api.dc_submit(
-        [{"first_name": "Nobody", "last_name": "Here", "company": "Acme Robotics"}], language="en"
-    ).json()["request_id"]
+    rid = api.dc_submit([{"first_name": "Nobody", "last_name": "Here",
+                          "company": "Acme Robotics"}], language="en").json()["request_id"]
     c = api.dc_wait(rid)["data"][0]
     assert c["email"] == [{"email": "contact@acme-robotics.com", "qualification": "generic@pro"}]
 
@@ -176,28 +132,18 @@ def test_unknown_person_gets_generic_address_only(api):
 @pytest.mark.parametrize("language", [None, "en", "fr"])
 def test_only_documented_labels_whatever_the_language(api, language):
     """Seeds 000/001 show English qualifications only: no other vocabulary is invented."""
-    contacts = [
-        {"email": "contact@acme-robotics.com"},
-        {"email": "nobody1@acme-robotics.com"},
-        {"email": "someone@mailinator.com"},
-        {"email": "not-an-email"},
-    ]
+    contacts = [{"email": "contact@acme-robotics.com"}, {"email": "nobody1@acme-robotics.com"},
+                {"email": "someone@mailinator.com"}, {"email": "not-an-email"}]
     options = {} if language is None else {"language": language}
     data = api.dc_wait(api.dc_submit(contacts, **options).json()["request_id"])["data"]
     assert [c["email"][0]["qualification"] for c in data] == [
-        "generic@pro",
-        "invalid@pro",
-        "random@perso",
-        "invalid@invalid",
-    ]
+        "generic@pro", "invalid@pro", "random@perso", "invalid@invalid"]
 
 
 def test_dropcontact_misses_some_people_deterministically(api, sb):
     missed = [p for p in sb.world.people() if not p["dropcontact_findable"]][:3]
-    contacts = [
-        {"first_name": p["first_name"], "last_name": p["last_name"], "website": p["domain"]}
-        for p in missed
-    ]
+    contacts = [{"first_name": p["first_name"], "last_name": p["last_name"],
+                 "website": p["domain"]} for p in missed]
     data = api.dc_wait(api.dc_submit(contacts, language="en").json()["request_id"])["data"]
     for c in data:
         assert all(e["qualification"] != "nominative@pro" for e in c.get("email", []))
@@ -205,9 +151,8 @@ def test_dropcontact_misses_some_people_deterministically(api, sb):
 
 def _legacy(api, sb, method, path, **kw):
     headers = {"X-Access-Token": sb.keys["dropcontact"]}
-    return api.http.request(
-        method, sb.dropcontact_legacy_url + path, headers=headers, timeout=5, **kw
-    )
+    return api.http.request(method, sb.dropcontact_legacy_url + path, headers=headers,
+                            timeout=5, **kw)
 
 
 @pytest.fixture
@@ -219,18 +164,9 @@ def readings(sb):
 @pytest.mark.parametrize("echo", [True, False])
 def test_legacy_batch_on_its_own_host(api, sb, readings, echo):
     readings(legacy_echo=echo)
-    r = _legacy(
-        api,
-        sb,
-        "POST",
-        "/batch",
-        json={
-            "data": [
-                {"email": "contact@acme-robotics.com", "custom_fields": {"id": "x"}},
-                {"first_name": "Ada", "last_name": "Lovelace", "website": "acme-robotics.com"},
-            ]
-        },
-    )
+    r = _legacy(api, sb, "POST", "/batch", json={"data": [
+        {"email": "contact@acme-robotics.com", "custom_fields": {"id": "x"}},
+        {"first_name": "Ada", "last_name": "Lovelace", "website": "acme-robotics.com"}]})
     assert r.status_code == 200 and r.json()["credits_left"] == 9_998
     rid = r.json()["request_id"]
     assert _legacy(api, sb, "GET", f"/batch/{rid}").json()["success"] is False
@@ -249,10 +185,8 @@ def test_legacy_batch_on_its_own_host(api, sb, readings, echo):
 
 
 def test_each_host_serves_only_its_own_api(api, sb):
-    assert (
-        api.dc("POST", "/batch", json={"data": [{"email": "a@acme-robotics.com"}]}).status_code
-        == 404
-    )
+    assert api.dc("POST", "/batch", json={"data": [{"email": "a@acme-robotics.com"}]}
+                  ).status_code == 404
     assert _legacy(api, sb, "POST", "/v1/enrich/all", json={"data": [{}]}).status_code == 404
     assert sb.credits_spent("dropcontact") == 0
 
@@ -261,11 +195,8 @@ def test_each_host_serves_only_its_own_api(api, sb):
 def test_force_results_echo_readings(api, sb, readings, echo):
     readings(force_echo=echo)
     sb.set_job_polls_before_ready(5)
-    contacts = [
-        {"email": "contact@acme-robotics.com"},
-        {"email": "info@acme-robotics.com"},
-        {"email": "sales@acme-robotics.com", "custom_fields": {"k": "v"}},
-    ]
+    contacts = [{"email": "contact@acme-robotics.com"}, {"email": "info@acme-robotics.com"},
+                {"email": "sales@acme-robotics.com", "custom_fields": {"k": "v"}}]
     rid = api.dc_submit(contacts).json()["request_id"]
     data = api.dc_poll(rid, forceResults="true").json()["data"]
     assert isinstance(data[0]["email"], list)
@@ -288,20 +219,15 @@ def test_unknown_id_readings(api, sb, readings, reading, status):
     assert legacy.status_code == status
 
 
-@pytest.mark.parametrize(
-    "shape, expected",
-    [
-        ("request_id", {"error", "request_id", "success", "credits_left"}),
-        ("pending", {"request_id", "status"}),
-        ("callback_ack", {"status", "message"}),
-    ],
-)
+@pytest.mark.parametrize("shape, expected", [
+    ("request_id", {"error", "request_id", "success", "credits_left"}),
+    ("pending", {"request_id", "status"}),
+    ("callback_ack", {"status", "message"}),
+])
 def test_submit_answer_shapes(api, sb, readings, sink, shape, expected):
     readings(submit_reply=shape)
-    r = api.dc_submit(
-        [{"email": "contact@acme-robotics.com", "custom_fields": {"k": "v"}}],
-        custom_callback_url=sink.url + "/cb",
-    )
+    r = api.dc_submit([{"email": "contact@acme-robotics.com", "custom_fields": {"k": "v"}}],
+                      custom_callback_url=sink.url + "/cb")
     assert set(r.json()) == expected
     if shape == "callback_ack":
         assert r.json() == {"status": "success", "message": "Enrichment request received."}
@@ -335,28 +261,16 @@ def test_rate_limit_429(api, sb):
     r = api.dc_submit([{"email": "a@acme-robotics.com"}])
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
     assert sb.count_429("dropcontact") == 1 and sb.count_429() == {
-        "dropcontact": 1,
-        "fullcontact": 0,
-        "coldlead": 0,
-    }
+        "dropcontact": 1, "fullcontact": 0, "coldlead": 0}
     assert sb.credits_spent("dropcontact") == 0
 
 
 def test_webhook_subscription_crud_and_validation(api):
-    base = {
-        "event_type": "enrich_api_result",
-        "active": True,
-        "callback_url": "http://127.0.0.1:9/cb",
-        "period_s": 5,
-        "max_webhooks_per_period": 30,
-    }
-    for bad in (
-        {**base, "event_type": "other"},
-        {**base, "period_s": 0},
-        {**base, "period_s": 61},
-        {**base, "max_webhooks_per_period": 101},
-        {k: v for k, v in base.items() if k != "callback_url"},
-    ):
+    base = {"event_type": "enrich_api_result", "active": True,
+            "callback_url": "http://127.0.0.1:9/cb", "period_s": 5, "max_webhooks_per_period": 30}
+    for bad in ({**base, "event_type": "other"}, {**base, "period_s": 0},
+                {**base, "period_s": 61}, {**base, "max_webhooks_per_period": 101},
+                {k: v for k, v in base.items() if k != "callback_url"}):
         assert api.dc("POST", "/v1/webhooks/subscriptions", json=bad).status_code == 400
     created = api.dc("POST", "/v1/webhooks/subscriptions", json=base)
     assert created.status_code == 200

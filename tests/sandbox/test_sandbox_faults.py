@@ -129,9 +129,8 @@ def _codes(sandbox: Sandbox, n: int) -> list[object]:
     with requests.Session() as http:
         for _ in range(n):
             try:
-                r = http.get(
-                    sandbox.base_urls["coldlead"] + "/v1/account", headers=headers, timeout=5
-                )
+                r = http.get(sandbox.base_urls["coldlead"] + "/v1/account", headers=headers,
+                             timeout=5)
                 out.append(r.status_code)
             except requests.ConnectionError:
                 out.append("conn")

@@ -26,13 +26,8 @@ def test_single_verify_shape_and_charge(api, sb):
     body = r.json()
     assert r.status_code == 200 and body["status"] == 200 and body["requestId"]
     result = body["emails"]["contact@acme-robotics.com"]
-    assert result["attributes"] == {
-        "validSyntax": True,
-        "deliverable": True,
-        "catchall": False,
-        "risky": False,
-        "disposable": False,
-    }
+    assert result["attributes"] == {"validSyntax": True, "deliverable": True, "catchall": False,
+                                    "risky": False, "disposable": False}
     assert result["sendSafely"] is True and result["corrected"] is False
     assert result["person"].endswith("&apiKey=") and result["company"].endswith("&apiKey=")
     assert sb.keys["fullcontact"] not in r.text
@@ -57,11 +52,9 @@ def test_typos_are_corrected(api):
     res = r["emails"]["Ada.Lovelace@acme-robotics.ocm"]
     assert res["address"] == "ada.lovelace@acme-robotics.com" and res["corrected"] is True
     assert res["attributes"]["deliverable"] is True
-    for typo, fixed in (
-        ("someone@gmial.com", "someone@gmail.com"),
-        ("x@acme-robotics.con", "x@acme-robotics.com"),
-        ("bob@yaho.com", "bob@yahoo.com"),
-    ):
+    for typo, fixed in (("someone@gmial.com", "someone@gmail.com"),
+                        ("x@acme-robotics.con", "x@acme-robotics.com"),
+                        ("bob@yaho.com", "bob@yahoo.com")):
         entry = api.fc_single(typo).json()["emails"][typo]
         assert entry["corrected"] is True and entry["address"] == fixed
 

@@ -25,9 +25,8 @@ def test_start_stop_idempotent():
     sb.start()
     port = sb.port
     assert port > 0 and sb.running
-    assert sb.base_urls == {
-        p: f"http://127.0.0.1:{port}/{p}" for p in ("dropcontact", "fullcontact", "coldlead")
-    }
+    assert sb.base_urls == {p: f"http://127.0.0.1:{port}/{p}"
+                            for p in ("dropcontact", "fullcontact", "coldlead")}
     sb.stop()
     sb.stop()
     assert not sb.running
@@ -47,43 +46,27 @@ def test_stop_closes_idle_keep_alive_connections():
 
 
 def test_keys_and_env(sb):
-    assert sb.keys == {
-        "dropcontact": "sandbox-dropcontact-key",
-        "fullcontact": "sandbox-fullcontact-key",
-        "coldlead": "sandbox-coldlead-key",
-    }
+    assert sb.keys == {"dropcontact": "sandbox-dropcontact-key",
+                       "fullcontact": "sandbox-fullcontact-key",
+                       "coldlead": "sandbox-coldlead-key"}
     env = sb.env()
-    assert set(env) == {
-        "DROPCONTACT_API_KEY",
-        "DROPCONTACT_BASE_URL",
-        "FULLCONTACT_API_KEY",
-        "FULLCONTACT_BASE_URL",
-        "COLDLEAD_API_KEY",
-        "COLDLEAD_BASE_URL",
-        "DROPCONTACT_LEGACY_BASE_URL",
-    }
+    assert set(env) == {"DROPCONTACT_API_KEY", "DROPCONTACT_BASE_URL", "FULLCONTACT_API_KEY",
+                        "FULLCONTACT_BASE_URL", "COLDLEAD_API_KEY", "COLDLEAD_BASE_URL",
+                        "DROPCONTACT_LEGACY_BASE_URL"}
     assert env["COLDLEAD_BASE_URL"] == sb.base_urls["coldlead"]
     assert env["DROPCONTACT_LEGACY_BASE_URL"] == sb.dropcontact_legacy_url
 
 
 def test_constructor_knobs():
-    with Sandbox(
-        seed=3,
-        job_polls_before_ready=0,
-        coldlead_rate=None,
-        balances={"dropcontact": 5, "fullcontact": 0, "coldlead": 1},
-    ) as sb:
+    with Sandbox(seed=3, job_polls_before_ready=0, coldlead_rate=None,
+                 balances={"dropcontact": 5, "fullcontact": 0, "coldlead": 1}) as sb:
         h = {"X-Access-Token": sb.keys["dropcontact"]}
         url = sb.base_urls["dropcontact"] + "/v1/enrich/all"
-        rid = requests.post(
-            url, json={"data": [{"email": "a@acme-robotics.com"}]}, headers=h, timeout=5
-        ).json()["request_id"]
+        rid = requests.post(url, json={"data": [{"email": "a@acme-robotics.com"}]}, headers=h,
+                            timeout=5).json()["request_id"]
         assert requests.get(f"{url}/{rid}", headers=h, timeout=5).json()["success"] is True
-        r = requests.get(
-            sb.base_urls["coldlead"] + "/v1/account",
-            timeout=5,
-            headers={"Authorization": f"Bearer {sb.keys['coldlead']}"},
-        )
+        r = requests.get(sb.base_urls["coldlead"] + "/v1/account", timeout=5,
+                         headers={"Authorization": f"Bearer {sb.keys['coldlead']}"})
         assert "X-RateLimit-Limit" not in r.headers
         assert sb.balance("dropcontact") == 4 and sb.balance("fullcontact") == 0
     with pytest.raises(ValueError):
@@ -119,24 +102,16 @@ def test_time_based_readiness(api, sb):
 def test_python_dash_m_serves_and_prints_exports():
     root = Path(contact_udfs.__file__).parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "contact_udfs.sandbox", "--seed", "2", "--job-polls", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=root,
-    )
+    proc = subprocess.Popen([sys.executable, "-m", "contact_udfs.sandbox", "--seed", "2",
+                             "--job-polls", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env, cwd=root)
     try:
         lines = [proc.stdout.readline().strip() for _ in range(6)]
         exports = dict(line.removeprefix("export ").split("=", 1) for line in lines)
         assert all(line.startswith("export ") for line in lines)
         assert exports["COLDLEAD_API_KEY"] == "sandbox-coldlead-key"
-        r = requests.get(
-            exports["COLDLEAD_BASE_URL"] + "/v1/account",
-            timeout=5,
-            headers={"Authorization": f"Bearer {exports['COLDLEAD_API_KEY']}"},
-        )
+        r = requests.get(exports["COLDLEAD_BASE_URL"] + "/v1/account", timeout=5,
+                         headers={"Authorization": f"Bearer {exports['COLDLEAD_API_KEY']}"})
         assert r.status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)
@@ -148,9 +123,8 @@ def test_parallel_clients_are_billed_exactly(sb):
     url = sb.base_urls["coldlead"] + "/v1/verify"
 
     def verify(i: int) -> int:
-        return requests.get(
-            url, params={"email": f"user{i % 50}@acme-robotics.com"}, headers=headers, timeout=10
-        ).status_code
+        return requests.get(url, params={"email": f"user{i % 50}@acme-robotics.com"},
+                            headers=headers, timeout=10).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         codes = list(pool.map(verify, range(150)))

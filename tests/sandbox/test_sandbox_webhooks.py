@@ -6,11 +6,8 @@ EMAIL = "contact@acme-robotics.com"
 
 
 def test_dropcontact_custom_callback(api, sb, sink):
-    rid = api.dc_submit(
-        [{"email": EMAIL, "custom_fields": {"id": "r1"}}],
-        language="en",
-        custom_callback_url=sink.url + "/dc/hook",
-    ).json()["request_id"]
+    rid = api.dc_submit([{"email": EMAIL, "custom_fields": {"id": "r1"}}], language="en",
+                        custom_callback_url=sink.url + "/dc/hook").json()["request_id"]
     received = sink.wait(1)
     assert received[0]["path"] == "/dc/hook"
     event = received[0]["body"][0]
@@ -27,17 +24,9 @@ def test_dropcontact_custom_callback(api, sb, sink):
 
 
 def test_dropcontact_subscriptions_receive_results(api, sb, sink):
-    sub = api.dc(
-        "POST",
-        "/v1/webhooks/subscriptions",
-        json={
-            "event_type": "enrich_api_result",
-            "active": True,
-            "callback_url": sink.url + "/sub",
-            "period_s": 5,
-            "max_webhooks_per_period": 30,
-        },
-    ).json()
+    sub = api.dc("POST", "/v1/webhooks/subscriptions", json={
+        "event_type": "enrich_api_result", "active": True, "callback_url": sink.url + "/sub",
+        "period_s": 5, "max_webhooks_per_period": 30}).json()
     api.dc_submit([{"email": EMAIL}])
     assert sink.wait(1)[0]["path"] == "/sub"
     api.dc("PUT", f"/v1/webhooks/subscriptions/{sub['id']}", json={"active": False})

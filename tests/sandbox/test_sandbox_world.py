@@ -9,13 +9,9 @@ import requests
 from contact_udfs.sandbox import Sandbox, World
 from contact_udfs.sandbox.emailaddr import correct_email
 
-STATUS_BY_QUAL = {
-    "nominative": {"deliverable"},
-    "generic": {"deliverable", "risky", "unknown"},
-    "non_confirm": {"risky", "unknown"},
-    "random": {"risky"},
-    "invalid": {"undeliverable", "invalid"},
-}
+STATUS_BY_QUAL = {"nominative": {"deliverable"}, "generic": {"deliverable", "risky", "unknown"},
+                  "non_confirm": {"risky", "unknown"}, "random": {"risky"},
+                  "invalid": {"undeliverable", "invalid"}}
 
 
 def test_world_shape():
@@ -52,11 +48,7 @@ def test_catch_all_domain_accepts_anything():
     domain = next(c["domain"] for c in w.companies() if c["catch_all"])
     v = w.verdict(f"whoever-{domain}@{domain}")
     assert (v.status, v.reason, v.accept_all, v.local_kind) == (
-        "risky",
-        "accept_all",
-        True,
-        "non_confirm",
-    )
+        "risky", "accept_all", True, "non_confirm")
 
 
 def test_sample_emails_mix_and_determinism():
@@ -67,7 +59,8 @@ def test_sample_emails_mix_and_determinism():
     assert len(set(sample)) == 300
     statuses = Counter(w.verdict(e).status for e in sample)
     assert {"deliverable", "undeliverable", "risky"} <= set(statuses)
-    kinds = Counter((v.free, v.disposable, v.accept_all, v.role) for v in map(w.verdict, sample))
+    kinds = Counter((v.free, v.disposable, v.accept_all, v.role)
+                    for v in map(w.verdict, sample))
     assert len(kinds) >= 5
 
 
@@ -87,10 +80,7 @@ def test_vendors_agree_with_the_ground_truth(api, sb):
         truth = sb.world.verdict(email)
         cl = api.cl_verify(email).json()["data"]
         assert (cl["status"], cl["reason"], cl["accept_all"]) == (
-            truth.status,
-            truth.reason,
-            truth.accept_all,
-        ), email
+            truth.status, truth.reason, truth.accept_all), email
         qual = next(e["qualification"] for e in contact["email"] if e["email"] == email)
         assert qual == truth.qualification
         assert truth.status in STATUS_BY_QUAL[qual.split("@")[0]]
@@ -112,39 +102,19 @@ def test_two_sandboxes_same_seed_same_answers():
             h = {"Authorization": f"Bearer {s.keys['coldlead']}"}
             with requests.Session() as http:
                 for email in s.world.sample_emails(15, seed=1):
-                    out.append(
-                        http.get(
-                            s.base_urls["coldlead"] + "/v1/verify",
-                            params={"email": email},
-                            headers=h,
-                            timeout=5,
-                        ).json()
-                    )
+                    out.append(http.get(s.base_urls["coldlead"] + "/v1/verify",
+                                        params={"email": email}, headers=h, timeout=5).json())
                 for p in s.world.people()[:10]:
-                    out.append(
-                        http.get(
-                            s.base_urls["coldlead"] + "/v1/finder",
-                            params={"name": p["full_name"], "domain": p["domain"]},
-                            headers=h,
-                            timeout=5,
-                        ).json()
-                    )
+                    out.append(http.get(s.base_urls["coldlead"] + "/v1/finder",
+                                        params={"name": p["full_name"], "domain": p["domain"]},
+                                        headers=h, timeout=5).json())
                 dc_h = {"X-Access-Token": s.keys["dropcontact"]}
-                rid = http.post(
-                    s.base_urls["dropcontact"] + "/v1/enrich/all",
-                    headers=dc_h,
-                    json={
-                        "data": [
-                            {
-                                "first_name": p["first_name"],
-                                "last_name": p["last_name"],
-                                "company": p["company"],
-                            }
-                            for p in s.world.people()[:10]
-                        ]
-                    },
-                    timeout=5,
-                ).json()["request_id"]
+                rid = http.post(s.base_urls["dropcontact"] + "/v1/enrich/all", headers=dc_h,
+                                json={"data": [{"first_name": p["first_name"],
+                                                "last_name": p["last_name"],
+                                                "company": p["company"]}
+                                               for p in s.world.people()[:10]]},
+                                timeout=5).json()["request_id"]
                 url = s.base_urls["dropcontact"] + f"/v1/enrich/all/{rid}"
                 http.get(url, headers=dc_h, timeout=5)
                 out.append(http.get(url, headers=dc_h, timeout=5).json())

@@ -80,9 +80,7 @@ class StoreContract:
         store.put_many(P, V, {"forever@x.com": answer()}, ttl=None)
         clock.advance(59)
         assert set(store.get_many(P, V, ["short@x.com", "forever@x.com"])) == {
-            "short@x.com",
-            "forever@x.com",
-        }
+            "short@x.com", "forever@x.com"}
         clock.advance(2)
         assert store.stats()["expired"] == 1
         assert set(store.get_many(P, V, ["short@x.com", "forever@x.com"])) == {"forever@x.com"}
@@ -129,9 +127,8 @@ class StoreContract:
         store.put_many(P, V, {"shaky@x.com": shaky, "sure@x.com": answer()}, ttl=None)
         plain = store.claim(P, V, ["shaky@x.com", "sure@x.com"], owner="a", ttl=60)
         assert set(plain.cached) == {"shaky@x.com", "sure@x.com"} and plain.mine == []
-        retry = store.claim(
-            P, V, ["shaky@x.com", "sure@x.com"], owner="a", ttl=60, skip_retryable=True
-        )
+        retry = store.claim(P, V, ["shaky@x.com", "sure@x.com"], owner="a", ttl=60,
+                            skip_retryable=True)
         assert retry.cached == {"sure@x.com": answer()} and retry.mine == ["shaky@x.com"]
         other = store.claim(P, V, ["shaky@x.com"], owner="b", ttl=60, skip_retryable=True)
         assert other.elsewhere == ["shaky@x.com"]
@@ -178,9 +175,7 @@ class StoreContract:
         try:
             reopened = other.journal_open(P, E)
             assert [(job.job_id, job.keys) for job in reopened] == [
-                ("job-1", ["k0"]),
-                ("job-2", ["k3"]),
-            ]
+                ("job-1", ["k0"]), ("job-2", ["k3"])]
             assert other.stats()["open_jobs"] == 4
         finally:
             other.close()
@@ -202,23 +197,12 @@ class StoreContract:
         addr = who.lower()
         store.put_many(P, V, {addr: answer(), "keep@acme.com": answer()}, ttl=None)
         store.put_many("fullcontact", V, {addr: answer("risky")}, ttl=None)
-        store.put_many(
-            P,
-            F,
-            {
-                "ada|lovelace|acme.com": answer(email=addr),
-                "bob|b|acme.com": answer(email="bob@acme.com"),
-            },
-            ttl=None,
-            emails={"ada|lovelace|acme.com": [addr], "bob|b|acme.com": ["bob@acme.com"]},
-        )
-        store.put_many(
-            P,
-            E,
-            {"ada|lovelace|acme": answer(emails=[who])},
-            ttl=None,
-            emails={"ada|lovelace|acme": [who]},
-        )
+        store.put_many(P, F, {"ada|lovelace|acme.com": answer(email=addr),
+                              "bob|b|acme.com": answer(email="bob@acme.com")},
+                       ttl=None, emails={"ada|lovelace|acme.com": [addr],
+                                         "bob|b|acme.com": ["bob@acme.com"]})
+        store.put_many(P, E, {"ada|lovelace|acme": answer(emails=[who])}, ttl=None,
+                       emails={"ada|lovelace|acme": [who]})
         store.claim("coldlead", V, [addr, "other@acme.com"], owner="x", ttl=60)
         store.journal_add(JobRecord(P, V, "open-job", [addr, "keep@acme.com"]))
         store.journal_add(JobRecord(P, V, "only-job", [addr]))
@@ -228,13 +212,11 @@ class StoreContract:
         assert store.get_many(P, V, [addr, "keep@acme.com"]) == {"keep@acme.com": answer()}
         assert store.get_many("fullcontact", V, [addr]) == {}
         assert list(store.get_many(P, F, ["ada|lovelace|acme.com", "bob|b|acme.com"])) == [
-            "bob|b|acme.com"
-        ]
+            "bob|b|acme.com"]
         assert store.get_many(P, E, ["ada|lovelace|acme"]) == {}
         assert store.claim("coldlead", V, [addr], owner="y", ttl=60).mine == [addr]
         assert [(j.job_id, j.keys) for j in store.journal_open(P, V)] == [
-            ("open-job", ["keep@acme.com"])
-        ]
+            ("open-job", ["keep@acme.com"])]
         assert store.stats()["answers"] == 2
         assert store.forget(who) == 0
         assert store.forget("") == 0
@@ -247,11 +229,7 @@ class StoreContract:
         store.clear()
         stats = store.stats()
         assert (stats["answers"], stats["claims"], stats["open_jobs"], stats["patterns"]) == (
-            0,
-            0,
-            0,
-            0,
-        )
+            0, 0, 0, 0)
         assert store.get_many(P, V, ["a@x.com"]) == {}
         assert store.claim(P, V, ["b@x.com"], owner="y", ttl=60).mine == ["b@x.com"]
 
@@ -328,10 +306,7 @@ class StoreContract:
         store.claim(P, V, ["c@x.com"], owner="alive", ttl=60)
         keys = ["a@x.com", "b@x.com", "c@x.com", "free@x.com"]
         assert store.claim_holders(P, V, keys) == {
-            "a@x.com": "gone",
-            "b@x.com": "gone",
-            "c@x.com": "alive",
-        }
+            "a@x.com": "gone", "b@x.com": "gone", "c@x.com": "alive"}
         taken = store.take_over(P, V, keys, dead={"gone"}, owner="me", ttl=60)
         assert taken == ["a@x.com", "b@x.com"]
         assert store.claim_holders(P, V, ["a@x.com"]) == {"a@x.com": "me"}
@@ -351,13 +326,8 @@ class StoreContract:
                               "bob|b|acme.com": answer(email="bob@acme.com")}, ttl=10,
                        emails={"ada|lovelace|acme.com": ["ada@acme.com", "contact@acme.com"],
                                "bob|b|acme.com": ["contact@acme.com"]})  # fmt: skip
-        store.put_many(
-            P,
-            F,
-            {"ada|lovelace|acme.com": answer(email="ada@acme.com")},
-            ttl=None,
-            emails={"ada|lovelace|acme.com": ["ada@acme.com"]},
-        )
+        store.put_many(P, F, {"ada|lovelace|acme.com": answer(email="ada@acme.com")}, ttl=None,
+                       emails={"ada|lovelace|acme.com": ["ada@acme.com"]})
         found = store.get_mentioning(P, E, ["ADA@acme.com", "contact@acme.com", "no@acme.com"])
         assert found == {
             "ada@acme.com": {"ada|lovelace|acme.com": answer(email="ada@acme.com")},
@@ -375,31 +345,18 @@ class StoreContract:
                               "bob|b|acme.com": answer(email="bob@acme.com")}, ttl=None,
                        emails={"ada|l|acme.com": ["ada@acme.com"],
                                "bob|b|acme.com": ["bob@acme.com"]})  # fmt: skip
-        store.add_aliases(
-            P,
-            F,
-            {
-                "ada|l|acme.com": {"acme": "acme.com"},
-                "bob|b|acme.com": {"acme": "acme.com", "acme labs": "acme.com"},
-            },
-        )
+        store.add_aliases(P, F, {"ada|l|acme.com": {"acme": "acme.com"},
+                                 "bob|b|acme.com": {"acme": "acme.com", "acme labs": "acme.com"}})
         assert store.aliases(["acme", "acme labs", "unknown"]) == {
-            "acme": "acme.com",
-            "acme labs": "acme.com",
-        }
+            "acme": "acme.com", "acme labs": "acme.com"}
         # one name, two domains: ambiguous, so it matches neither
         store.add_aliases(P, E, {"zoe|z|acme.fr": {"acme": "acme.fr"}})
         assert store.aliases(["acme"]) == {}
         store.forget("zoe@acme.fr")  # not mentioned by the answer at that key: stays
         assert store.aliases(["acme"]) == {}
         # forgetting the answers that taught an alias erases it
-        store.put_many(
-            P,
-            E,
-            {"zoe|z|acme.fr": answer(email="zoe@acme.fr")},
-            ttl=None,
-            emails={"zoe|z|acme.fr": ["zoe@acme.fr"]},
-        )
+        store.put_many(P, E, {"zoe|z|acme.fr": answer(email="zoe@acme.fr")}, ttl=None,
+                       emails={"zoe|z|acme.fr": ["zoe@acme.fr"]})
         assert store.forget("zoe@acme.fr") == 1
         assert store.aliases(["acme"]) == {"acme": "acme.com"}
         store.forget("bob@acme.com")

@@ -50,9 +50,7 @@ def test_held_answers_are_not_read_again(tmp_path: Path) -> None:
     hot.put_many(P, V, {"a@x.com": answer(), "b@x.com": answer()}, ttl=None)
     assert backend.read == 0
     assert hot.get_many(P, V, ["a@x.com", "b@x.com", "c@x.com"]) == {
-        "a@x.com": answer(),
-        "b@x.com": answer(),
-    }
+        "a@x.com": answer(), "b@x.com": answer()}
     assert backend.read == 1  # only the key memory does not hold
     first = hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"]
     again = hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"]

@@ -230,18 +230,13 @@ print(json.dumps(mine), flush=True)
 
 def run_workers(path: Path, count: int, mode: str) -> list[list[str]]:
     """Start ``count`` interpreters, release them at once, return what each claimed."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-    }
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", _WORKER, str(path), f"proc-{n}", mode, str(n)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=env,
         )
         for n in range(count)
     ]
@@ -341,11 +336,7 @@ def test_open_store_redis_urls(monkeypatch: pytest.MonkeyPatch) -> None:
     for url in ("redis://h/0", "rediss://h:6380/1", "unix:///tmp/redis.sock", " REDIS://h "):
         assert open_store(url, prefix="t") == "redis-store"
     assert [url for url, _ in seen] == [
-        "redis://h/0",
-        "rediss://h:6380/1",
-        "unix:///tmp/redis.sock",
-        "REDIS://h",
-    ]
+        "redis://h/0", "rediss://h:6380/1", "unix:///tmp/redis.sock", "REDIS://h"]
     assert seen[0][1] == {"prefix": "t"}
 
 

@@ -21,13 +21,7 @@ from typing import Any
 from ...exceptions import InputFileError
 
 __all__ = [
-    "BATCH_ROWS",
-    "Table",
-    "TableWriter",
-    "neutralize",
-    "open_table",
-    "read_table",
-    "write_table",
+    "BATCH_ROWS", "Table", "TableWriter", "neutralize", "open_table", "read_table", "write_table",
 ]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -61,8 +61,6 @@ EMAIL_HEADERS = (
     "courriel",
     "adresse email",
 )
-
-
 def _client(args: argparse.Namespace) -> Any:
     from ...api import Client
 

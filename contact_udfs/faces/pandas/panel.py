@@ -140,14 +140,9 @@ class ContactsPanel:
             self.message, self.estimate_view, self.summary_view, self.preview,
         ])  # fmt: skip
         # stable names for the parts a person reads (and a browser test finds)
-        for part, name in (
-            (self.message, "message"),
-            (self.estimate_view, "estimate"),
-            (self.progress, "progress"),
-            (self.progress_label, "progress-label"),
-            (self.summary_view, "summary"),
-            (self.preview, "result"),
-        ):
+        for part, name in ((self.message, "message"), (self.estimate_view, "estimate"),
+                           (self.progress, "progress"), (self.progress_label, "progress-label"),
+                           (self.summary_view, "summary"), (self.preview, "result")):
             part.add_class(f"cu-{name}")  # fmt: skip
         self.operation.observe(lambda _change: self._show_mapping(), names="value")
         self.estimate_button.on_click(lambda _button: self.estimate())

@@ -38,11 +38,8 @@ _COLOURS = {"deliverable": "#2e7d32", "risky": "#f9a825", "undeliverable": "#c62
 
 def operation_of(result: pd.DataFrame, prefix: str | None = None) -> Operation:
     """The operation whose status column ``result`` has (``email_status`` -> verify...)."""
-    found = [
-        op
-        for op in Operation
-        if f"{DEFAULT_PREFIX[op] if prefix is None else prefix}status" in result.columns
-    ]
+    found = [op for op in Operation
+             if f"{DEFAULT_PREFIX[op] if prefix is None else prefix}status" in result.columns]
     if len(found) != 1:
         raise ValueError("say which run to count: operation='verify', 'find' or 'enrich'")
     return found[0]

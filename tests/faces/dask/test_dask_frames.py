@@ -54,12 +54,8 @@ def test_same_columns_dtypes_and_answers_as_df_contacts(local: None, op: str, ca
     assert {c: str(lazy.dtypes[c]) for c in added} == {
         c: output_dtype(n) for c, n in zip(added, COLUMNS[Operation(op)], strict=True)
     }
-    assert_frame_equal(
-        got[added].drop(columns=[added[-1]]),
-        expected[added]
-        .drop(columns=[added[-1]])
-        .assign(**{c: got[c] for c in added if c.endswith("from_cache")}),
-    )
+    assert_frame_equal(got[added].drop(columns=[added[-1]]), expected[added].drop(
+        columns=[added[-1]]).assign(**{c: got[c] for c in added if c.endswith("from_cache")}))
     assert_series_equal(got[added[-1]].isna(), expected[added[-1]].isna())  # checked_at
 
 
@@ -68,7 +64,7 @@ def test_enrich_declares_the_pandas_columns(local: None):
     lazy = ddf.contacts.enrich({"first_name": "First Name", "last_name": "Last Name",
                                 "website": "Domain"})  # fmt: skip
     added = output_columns(Operation.ENRICH)
-    assert list(lazy.columns)[len(PEOPLE.columns) :] == added
+    assert list(lazy.columns)[len(PEOPLE.columns):] == added
     assert [str(lazy.dtypes[c]) for c in added] == [
         output_dtype(n) for n in COLUMNS[Operation.ENRICH]
     ]
@@ -84,8 +80,5 @@ def test_refusals_happen_at_once_not_at_compute(local: None):
         ddf.contacts.verify("email_status", prefix="v_", colour="red")
     with pytest.raises(ValueError, match="groups must be at least 1"):
         ddf.contacts.verify("email_status", prefix="v_", groups=0)
-    assert ddf.contacts.detect("find") == {
-        "first_name": "First Name",
-        "last_name": "Last Name",
-        "domain": "Domain",
-    }
+    assert ddf.contacts.detect("find") == {"first_name": "First Name",
+                                          "last_name": "Last Name", "domain": "Domain"}

@@ -8,9 +8,8 @@ from contact_udfs.sandbox import Sandbox
 
 def test_role_mailboxes_are_risky_role_in_cells(excel_env: Sandbox) -> None:
     sb = excel_env
-    plain = [c["domain"] for c in sb.world.companies() if not (c["catch_all"] or c["greylisted"])][
-        :5
-    ]
+    plain = [c["domain"] for c in sb.world.companies()
+             if not (c["catch_all"] or c["greylisted"])][:5]
     emails = [f"contact@{d}" for d in plain] + [f"support@{d}" for d in plain]
     assert {sb.world.verdict(e).qualification for e in emails} == {"generic@pro"}
     column = [[e] for e in emails]

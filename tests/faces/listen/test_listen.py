@@ -25,12 +25,10 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("provider", "operation", "how"), CASES, ids=[f"{p}-{o.value}-{h}" for p, o, h in CASES]
-)
-def test_a_pushed_job_is_stored_before_any_poll(
-    sandbox, listener, client_for, http, tmp_path, provider, operation, how
-):
+@pytest.mark.parametrize(("provider", "operation", "how"), CASES,
+                         ids=[f"{p}-{o.value}-{h}" for p, o, h in CASES])
+def test_a_pushed_job_is_stored_before_any_poll(sandbox, listener, client_for, http, tmp_path,
+                                                provider, operation, how):
     items = items_for(sandbox, operation, N)
     if how == "subscription":  # the account's subscription pushes every job; no per-job URL
         client = client_for(provider)
@@ -39,9 +37,8 @@ def test_a_pushed_job_is_stored_before_any_poll(
         client = client_for(provider, CONTACT_UDFS_WEBHOOK_URL=listener.url)
     sandbox.reset_counters()
 
-    submit_then_close(
-        client, provider, operation, items, before_closing=lambda: sandbox.wait_webhooks(1)
-    )
+    submit_then_close(client, provider, operation, items,
+                      before_closing=lambda: sandbox.wait_webhooks(1))
     pushed = sandbox.webhook_deliveries
     assert [(d["url"], d["status"]) for d in pushed] == [(listener.urls[provider], 200)]
     assert sandbox.requests(f"{provider}.poll") == 0
@@ -93,9 +90,8 @@ def test_a_push_while_the_run_still_polls_is_charged_once(sandbox, listener, cli
     assert sandbox.wait_webhooks(1)[0]["status"] == 200
     assert sandbox.credits_spent("fullcontact") == N
     assert set(sandbox.charges("fullcontact").values()) == {1}
-    assert run.report.pending == 0 and all(
-        a.status is not Status.UNKNOWN or a.retryable for a in run.results
-    )
+    assert run.report.pending == 0 and all(a.status is not Status.UNKNOWN or a.retryable
+                                           for a in run.results)
 
 
 def test_unknown_jobs_are_acknowledged_and_ignored(sandbox, listener, client_for, http, caplog):
@@ -108,12 +104,8 @@ def test_unknown_jobs_are_acknowledged_and_ignored(sandbox, listener, client_for
     foreign = [event("someone-elses-job", contacts(job.keys))]
     got = http.post(listener.urls["dropcontact"], json=foreign, timeout=10)
     assert got.status_code == 200 and got.json() == {"saved": 0, "jobs": 0, "ignored": 1}
-    batch = {
-        "batchId": "afacdb51-7ea8-46bf-846f-f60cf387d8a2-vs",
-        "webhookUrl": None,
-        "completed": True,
-        "response": {"status": 200, "emails": {}},
-    }
+    batch = {"batchId": "afacdb51-7ea8-46bf-846f-f60cf387d8a2-vs", "webhookUrl": None,
+             "completed": True, "response": {"status": 200, "emails": {}}}
     got = http.post(listener.urls["fullcontact"], json=batch, timeout=10)
     assert got.status_code == 200 and got.json()["ignored"] == 1
     other = [{"event_type": "some_other_event", "data": {}}]
@@ -136,10 +128,8 @@ MALFORMED = {
         "not events": lambda job: [1, 2],
         "no request_id": lambda job: [event(None, contacts(job.keys))],
         "data not a list": lambda job: [event(job.job_id, {"email": "x"})],
-        "good event then a bad one": lambda job: [
-            event(job.job_id, contacts(job.keys)),
-            event(job.job_id, "oops"),
-        ],
+        "good event then a bad one": lambda job: [event(job.job_id, contacts(job.keys)),
+                                                  event(job.job_id, "oops")],
     },
     "fullcontact": {
         "not JSON": lambda job: b"\xff\xfe not utf-8",
@@ -147,30 +137,25 @@ MALFORMED = {
         "batchId not a string": lambda job: {"batchId": 42, "completed": True},
         "no response": lambda job: {"batchId": job.job_id, "completed": True},
         "unknownEmails not a list": lambda job: {
-            "batchId": job.job_id,
-            "completed": True,
-            "response": {"emails": entries(job.keys), "unknownEmails": "x@y.com"},
-        },
+            "batchId": job.job_id, "completed": True,
+            "response": {"emails": entries(job.keys), "unknownEmails": "x@y.com"}},
     },
 }
 MALFORMED_CASES = [(p, name) for p, cases in MALFORMED.items() for name in cases]
 
 
-@pytest.mark.parametrize(
-    ("provider", "case"), MALFORMED_CASES, ids=[f"{p}-{c}" for p, c in MALFORMED_CASES]
-)
-def test_a_malformed_push_gets_400_and_stores_nothing(
-    sandbox, listener, client_for, http, provider, case
-):
+@pytest.mark.parametrize(("provider", "case"), MALFORMED_CASES,
+                         ids=[f"{p}-{c}" for p, c in MALFORMED_CASES])
+def test_a_malformed_push_gets_400_and_stores_nothing(sandbox, listener, client_for, http,
+                                                      provider, case):
     client = client_for(provider)
     items = items_for(sandbox, Operation.VERIFY, 3)
     submit_then_close(client, provider, Operation.VERIFY, items)
     [job] = client.store.journal_open(provider, "verify")
     body = MALFORMED[provider][case](job)
     sent = dict(data=body) if isinstance(body, bytes) else dict(json=body)
-    got = http.post(
-        listener.urls[provider], timeout=10, headers={"Content-Type": "application/json"}, **sent
-    )
+    got = http.post(listener.urls[provider], timeout=10,
+                    headers={"Content-Type": "application/json"}, **sent)
     assert got.status_code == 400 and "error" in got.json()
     assert client.store.get_many(provider, "verify", list(job.keys)) == {}
     assert client.store.journal_open(provider, "verify")[0].keys == job.keys
@@ -181,33 +166,22 @@ def test_a_well_formed_push_of_the_same_job_is_saved(sandbox, listener, client_f
     """The control of the test above: the same hand-built bodies, well formed, are taken."""
     client = client_for("dropcontact")
     for n in (2, 3):  # one push may carry several events (a subscription's period)
-        submit_then_close(
-            client, "dropcontact", Operation.VERIFY, sandbox.world.sample_emails(n, seed=n)
-        )
+        submit_then_close(client, "dropcontact", Operation.VERIFY,
+                          sandbox.world.sample_emails(n, seed=n))
     jobs = client.store.journal_open("dropcontact", "verify")
-    got = http.post(
-        listener.urls["dropcontact"],
-        timeout=10,
-        json=[event(j.job_id, contacts(j.keys)) for j in jobs],
-    )
+    got = http.post(listener.urls["dropcontact"], timeout=10,
+                    json=[event(j.job_id, contacts(j.keys)) for j in jobs])
     assert got.json() == {"saved": 5, "jobs": 2, "ignored": 0}
     assert client.store.journal_open("dropcontact", "verify") == []
     client.store.clear()
     for provider in ("dropcontact", "fullcontact"):
         client = client_for(provider)
-        submit_then_close(
-            client, provider, Operation.VERIFY, items_for(sandbox, Operation.VERIFY, 3)
-        )
+        submit_then_close(client, provider, Operation.VERIFY,
+                          items_for(sandbox, Operation.VERIFY, 3))
         [job] = client.store.journal_open(provider, "verify")
-        body = (
-            [event(job.job_id, contacts(job.keys))]
-            if provider == "dropcontact"
-            else {
-                "batchId": job.job_id,
-                "completed": True,
-                "response": {"status": 200, "emails": entries(job.keys)},
-            }
-        )
+        body = ([event(job.job_id, contacts(job.keys))] if provider == "dropcontact" else
+                {"batchId": job.job_id, "completed": True,
+                 "response": {"status": 200, "emails": entries(job.keys)}})
         got = http.post(listener.urls[provider], json=body, timeout=10)
         assert got.status_code == 200 and got.json() == {"saved": 3, "jobs": 1, "ignored": 0}
         stored = client.store.get_many(provider, "verify", list(job.keys))
@@ -216,17 +190,12 @@ def test_a_well_formed_push_of_the_same_job_is_saved(sandbox, listener, client_f
 
 
 def test_paths_and_methods(listener, http):
-    assert http.get(listener.url, timeout=10).json() == {
-        "listening": ["dropcontact", "fullcontact"]
-    }
+    assert http.get(listener.url, timeout=10).json() == {"listening": ["dropcontact",
+                                                                       "fullcontact"]}
     assert http.post(listener.url + "/coldlead", json={}, timeout=10).status_code == 404
     # a prefix is fine (a reverse proxy that keeps its path); the last segment names the vendor
-    assert (
-        http.post(
-            listener.url + "/hooks/x/fullcontact?a=b", json={"completed": False}, timeout=10
-        ).status_code
-        == 200
-    )
+    assert http.post(listener.url + "/hooks/x/fullcontact?a=b", json={"completed": False},
+                     timeout=10).status_code == 200
 
 
 def test_the_listener_needs_a_pushing_provider(client_for, tmp_path: Path):
@@ -245,13 +214,8 @@ def test_fullcontact_pushes_under_either_body(sandbox, listener, client_for, bod
     items = items_for(sandbox, Operation.VERIFY, N)
     client = client_for("fullcontact", CONTACT_UDFS_WEBHOOK_URL=listener.url)
     if body == "status":
-        submit_then_close(
-            client,
-            "fullcontact",
-            Operation.VERIFY,
-            items,
-            before_closing=lambda: sandbox.wait_webhooks(1),
-        )
+        submit_then_close(client, "fullcontact", Operation.VERIFY, items,
+                          before_closing=lambda: sandbox.wait_webhooks(1))
         assert sandbox.requests("fullcontact.poll") == 0 and listener.counts["saved"] == N
     else:
         run = client.run(Operation.VERIFY, items)

@@ -22,22 +22,18 @@ def callback_ack(sandbox) -> Iterator[None]:
 
 @pytest.mark.parametrize("push_id", [True, False], ids=["push-names-an-id", "push-id-empty"])
 @pytest.mark.parametrize("operation", [Operation.VERIFY, Operation.ENRICH])
-def test_a_callback_only_job_is_saved_from_its_push(
-    sandbox, listener, client_for, callback_ack, operation, push_id
-):
+def test_a_callback_only_job_is_saved_from_its_push(sandbox, listener, client_for, callback_ack,
+                                                    operation, push_id):
     sandbox.dropcontact_reading(push_request_id=push_id)
     items = items_for(sandbox, operation, 10)
     client = client_for("dropcontact", CONTACT_UDFS_WEBHOOK_URL=listener.url)
     sandbox.reset_counters()
-    submit_then_close(
-        client, "dropcontact", operation, items, before_closing=lambda: sandbox.wait_webhooks(1)
-    )
+    submit_then_close(client, "dropcontact", operation, items,
+                      before_closing=lambda: sandbox.wait_webhooks(1))
     pushed = sandbox.webhook_deliveries
     assert [(d["url"], d["status"]) for d in pushed] == [(listener.urls["dropcontact"], 200)]
     assert set(pushed[0]["payload"][0]["data"]["data"][0]["custom_fields"]) == {
-        "cu_key",
-        "cu_batch",
-    }  # how the push is recognised
+        "cu_key", "cu_batch"}  # how the push is recognised
     assert bool(pushed[0]["payload"][0]["data"]["request_id"]) is push_id
     assert sandbox.credits_spent("dropcontact") == 10
     assert sandbox.requests("dropcontact.poll") == 0  # there is no id to poll
@@ -50,7 +46,8 @@ def test_a_callback_only_job_is_saved_from_its_push(
     assert all(a.provider == "dropcontact" and a.reason != "pending" for a in rerun.results)
 
 
-def test_the_submitting_run_takes_the_pushed_answers(sandbox, listener, client_for, callback_ack):
+def test_the_submitting_run_takes_the_pushed_answers(sandbox, listener, client_for,
+                                                     callback_ack):
     """The run that submitted does not wait out its deadline: the push closes its job."""
     emails = items_for(sandbox, Operation.VERIFY, 8)
     client = client_for("dropcontact", CONTACT_UDFS_WEBHOOK_URL=listener.url)

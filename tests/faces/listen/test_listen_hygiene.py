@@ -20,17 +20,12 @@ def test_no_key_in_logs_answers_or_replies(sandbox, listener, client_for, http, 
     secrets = set(sandbox.keys.values())
     key = sandbox.keys["fullcontact"]
     hooked = client_for("dropcontact", CONTACT_UDFS_WEBHOOK_URL=listener.url)
-    submit_then_close(
-        hooked,
-        "dropcontact",
-        Operation.VERIFY,
-        items_for(sandbox, Operation.VERIFY, 5),
-        before_closing=lambda: sandbox.wait_webhooks(1),
-    )
+    submit_then_close(hooked, "dropcontact", Operation.VERIFY,
+                      items_for(sandbox, Operation.VERIFY, 5),
+                      before_closing=lambda: sandbox.wait_webhooks(1))
     client = client_for("fullcontact")
-    submit_then_close(
-        client, "fullcontact", Operation.VERIFY, items_for(sandbox, Operation.VERIFY, 5)
-    )
+    submit_then_close(client, "fullcontact", Operation.VERIFY,
+                      items_for(sandbox, Operation.VERIFY, 5))
     [job] = client.store.journal_open("fullcontact", "verify")
     # seed 003's links end in "apiKey="; a vendor filling them in must not leak the key
     leaky = entries(job.keys)
@@ -39,11 +34,8 @@ def test_no_key_in_logs_answers_or_replies(sandbox, listener, client_for, http, 
     body = {"batchId": job.job_id, "completed": True, "response": {"status": 200, "emails": leaky}}
     replies = [
         http.post(f"{listener.urls['fullcontact']}?apiKey={key}", json=body, timeout=10),
-        http.post(
-            f"{listener.urls['fullcontact']}?apiKey={key}",
-            timeout=10,
-            data=f'{{"batchId": "{key}", "completed": true}}',
-        ),
+        http.post(f"{listener.urls['fullcontact']}?apiKey={key}", timeout=10,
+                  data=f'{{"batchId": "{key}", "completed": true}}'),
         http.post(listener.urls["fullcontact"], data=f'{{"apiKey": "{key}"', timeout=10),
     ]
     assert [r.status_code for r in replies] == [200, 400, 400]
@@ -74,13 +66,8 @@ def test_the_listen_command(sandbox, env, client_for, tmp_path):
         url = first.split()[-1]
         hooked = client_for("dropcontact", CONTACT_UDFS_WEBHOOK_URL=url)
         items = items_for(sandbox, Operation.VERIFY, 8)
-        submit_then_close(
-            hooked,
-            "dropcontact",
-            Operation.VERIFY,
-            items,
-            before_closing=lambda: sandbox.wait_webhooks(1, timeout=30),
-        )
+        submit_then_close(hooked, "dropcontact", Operation.VERIFY, items,
+                          before_closing=lambda: sandbox.wait_webhooks(1, timeout=30))
         assert [d["status"] for d in sandbox.webhook_deliveries] == [200]
         sandbox.reset_counters()
         assert client.run(Operation.VERIFY, items).report.from_cache == 8

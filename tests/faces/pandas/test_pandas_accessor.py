@@ -22,7 +22,6 @@ from contact_udfs.models import Operation
 EMAILS = ["ada@acme.com", None, "bob@gmial.com", "ADA@acme.com", np.nan, "not an email",
           "ada@acme.com", pd.NA, "x@y"]  # fmt: skip
 
-
 def frame(dtype: object = object) -> pd.DataFrame:
     """Duplicate index labels on purpose: answers must go back by position."""
     return pd.DataFrame(

@@ -9,9 +9,8 @@ import contact_udfs  # noqa: F401  (registers df.contacts)
 from contact_udfs.sandbox import Sandbox
 
 
-def test_a_corrected_typo_and_a_spamtrap_in_a_frame(
-    sandbox_env: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_corrected_typo_and_a_spamtrap_in_a_frame(sandbox_env: Sandbox,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     sb = sandbox_env
     monkeypatch.setenv("CONTACT_UDFS_PROVIDERS", "fullcontact")
     sb.set_readings(spamtraps=True)
@@ -24,9 +23,8 @@ def test_a_corrected_typo_and_a_spamtrap_in_a_frame(
         assert row["email_status"] != "deliverable"
         assert row["email_suggestion"] == typo.removesuffix(".ocm") + ".com"
     assert (by_email.loc[typos[0], "email_status"], by_email.loc[typos[0], "email_reason"]) == (
-        "risky",
-        "corrected",
-    )
+        "risky", "corrected")
     for trap in traps:
-        assert tuple(by_email.loc[trap, ["email_status", "email_reason"]]) == ("risky", "spamtrap")
+        assert tuple(by_email.loc[trap, ["email_status", "email_reason"]]) == ("risky",
+                                                                               "spamtrap")
     assert sb.credits_spent("fullcontact") == 5

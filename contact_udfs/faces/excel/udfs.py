@@ -14,7 +14,9 @@ Cell rules, the same for every formula (a range gives one answer row per input r
 * a key, quota, budget or configuration problem shows one message such as
   ``#ERROR: dropcontact: ...``; nothing is ever raised into Excel and keys never show.
 
-How calls are batched and how long they wait is in :mod:`contact_udfs.faces.excel.batching`.
+How calls are batched and how long they wait is in :mod:`contact_udfs.faces.excel.batching`;
+how a recalculation of cells already answered skips all of it, in
+:mod:`contact_udfs.faces.excel.memo`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ...core.items import Item, normalize_item
 from ...identity import domain_from, error_message, normalize_email
 from ...models import RESULT_TYPES, Answer, Operation, Status
 from . import batching as batch
+from .memo import Memo, memo_for
 
 try:
     import xlwings as xw
@@ -250,6 +253,25 @@ def _answers(operation: Operation, prepared: list[Any]) -> list[batch.Outcome | 
     return out
 
 
+def _memo(operation: Operation, cols: tuple[str, ...]) -> Memo | None:
+    """The formula's memo of answered cells; None without one (or when the client cannot
+    be built: the full path then shows why, cell by cell, as it always did)."""
+    try:
+        return memo_for(default_client(), operation, cols)
+    except Exception:
+        return None
+
+
+def _kept(item: Any, outcome: batch.Outcome | _Text) -> tuple[bool, Answer | None]:
+    """(whether the memo may look at this cell, its answer): a cell answered without
+    anyone asked has no answer; a pending or failed one is never kept."""
+    if isinstance(item, _Text):
+        return True, None
+    if isinstance(outcome, batch.Outcome) and outcome.answer is not None:
+        return outcome.pending is None and outcome.error is None, outcome.answer
+    return False, None
+
+
 def _safe(compute: Callable[[], Any]) -> Any:
     """Run a formula body: any failure becomes one #ERROR cell, and keys are blanked."""
     try:
@@ -294,14 +316,30 @@ def VERIFY_EMAIL(emails, field="status", header=False):  # noqa: N802 - Excel na
     def compute() -> Grid:
         cols = _columns(Operation.VERIFY, field)
         grid = _grid(emails)
-        items = [_screen_email(cell) for row in grid for cell in row]
-        answers = iter(_answers(Operation.VERIFY, items))
         out: Grid = [_header(cols, max(len(r) for r in grid))] if _truthy(header) and grid else []
+        memo = _memo(Operation.VERIFY, cols)
+        if memo is not None:
+            version, now = memo.start()
+            rows = memo.rows(grid, now)
+            if rows is not None:  # every cell answered before, and still held: no engine
+                out.extend(rows)
+                return out
+        items = [_screen_email(cell) for row in grid for cell in row]
+        answers = _answers(Operation.VERIFY, items)
+        kept = []
+        i = 0
         for row in grid:
             line: list[Any] = []
-            for _ in row:
-                line.extend(_render(Operation.VERIFY, next(answers), cols))
+            for cell in row:
+                cells = _render(Operation.VERIFY, answers[i], cols)
+                line.extend(cells)
+                may, answer = _kept(items[i], answers[i])
+                if may:
+                    kept.append((cell, items[i], answer, cells))
+                i += 1
             out.append(line)
+        if memo is not None:
+            memo.keep(version, now, kept)
         return out
 
     return _safe(compute)

@@ -1,0 +1,202 @@
+"""Recalculations at memory speed: the answer cells of a range, kept per input cell.
+
+Why: Excel recalculates every formula of a sheet again and again, and almost every
+cell then asks for an answer the process holds already (:mod:`contact_udfs.store.hot`).
+Going through the engine for it - normalizing, deduplicating, the waterfall, the run
+report, one answer object and one rendering per cell - costs some 5 µs a cell, twenty
+times a plain dict lookup. So each formula keeps, per raw input cell, the cells it
+rendered, and a recalculation whose every cell is kept is answered from that alone.
+
+What may be kept, so nothing changes but the speed:
+
+* an answer the hot layer holds, read from the store (``from_cache``), given by the
+  first provider of the waterfall that can take the contact, and either settled or
+  from the only provider that could answer it: what the engine would hand back again
+  without asking anyone (a paid provider's retryable answer is never held, so never
+  kept here);
+* a cell answered without anyone being asked: empty, bad input, another formula's
+  ``#ERROR`` or ``PENDING`` text (they depend on the cell alone).
+
+What lets them go: an answer's cells leave at the expiry of the held answer (its TTL,
+and :data:`~contact_udfs.store.hot.MAX_AGE` after it was read), and every cell of the
+location leaves when a held answer is dropped, replaced or evicted or the memory is
+cleared (``forget``, ``cache clear``) - :attr:`~contact_udfs.store.hot.HotMemory.version`.
+A range with one cell not kept (pending, retryable, an error, new) takes the full path
+for all its cells, exactly as without this module, and keeps what it may on the way.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+from ...api import Client
+from ...exceptions import ContactUDFError
+from ...models import Answer, Operation
+from ...store.hot import HotMemory, HotStore
+
+__all__ = ["Memo", "memo_for"]
+
+#: a cell answered without a provider keeps its rendering until the memory changes
+_FOREVER = float("inf")
+#: fields ``assemble`` sets per row (each row its own spelling and custom fields)
+_PER_ROW = frozenset({"email", "address", "custom_fields"})
+
+
+class Memo:
+    """The rendered answer cells of one client's formula and choice of columns."""
+
+    def __init__(
+        self, client: Client, memory: HotMemory, clock: Callable[[], float],
+        operation: Operation, width: int,
+    ) -> None:  # fmt: skip
+        self._client = weakref.ref(client)
+        self._memory = memory
+        self._clock = clock
+        self._operation = operation
+        self._cells: dict[Hashable, tuple[list[Any], float]] = {}
+        self._version = memory.version
+        self._lock = threading.Lock()
+        #: what an empty cell renders as
+        self._blank = ([""] * width, _FOREVER)
+
+    def start(self) -> tuple[int, float]:
+        """The memory's version and the time, taken before a call reads anything; what
+        was kept goes if the memory changed since it was kept."""
+        version = self._memory.version
+        if version != self._version:
+            with self._lock:
+                if version != self._version:
+                    self._cells, self._version = {}, version
+        return version, self._clock()
+
+    def rows(self, grid: Sequence[Sequence[Any]], now: float) -> list[list[Any]] | None:
+        """The answer rows of ``grid`` if every cell is kept and alive at ``now``, else None."""
+        get, blank = self._cells.get, self._blank
+        out: list[list[Any]] = []
+        append = out.append
+        for row in grid:
+            if len(row) == 1:  # a column: the usual range
+                cell = row[0]
+                hit = get(cell if type(cell) is str else _key(cell)) if cell is not None else blank
+                if hit is None or hit[1] <= now:
+                    return None
+                append(hit[0][:])
+                continue
+            line: list[Any] = []
+            for cell in row:
+                hit = get(cell if type(cell) is str else _key(cell)) if cell is not None else blank
+                if hit is None or hit[1] <= now:
+                    return None
+                line += hit[0]
+            append(line)
+        return out
+
+    def keep(self, version: int, now: float, cells: Iterable[tuple[Any, Any, Any, list[Any]]]
+             ) -> None:  # fmt: skip
+        """Keep what may be kept of ``(cell, item, answer, rendered)``; ``answer`` is None
+        for a cell answered without anyone asked, and ``item`` the engine's item else.
+
+        Nothing is kept if the memory changed since ``version`` was taken: an answer of
+        this call may be one that left it meanwhile."""
+        client = self._client()
+        if client is None:
+            return
+        op, memory = self._operation, self._memory
+        chain: list[Any] | None = None
+        limit = 2 * memory.size + 1000
+        keep: dict[Hashable, tuple[list[Any], float]] = {}
+        for cell, item, answer, rendered in cells:
+            key = cell if type(cell) is str else _key(cell)
+            if key is None:
+                continue
+            if answer is None or answer.provider == "validation":
+                keep[key] = (rendered, _FOREVER)
+                continue
+            if chain is None:
+                chain = _chain(client, op)
+            expires = _expiry(memory, op, chain, item, answer)
+            if expires is not None and expires > now:
+                keep[key] = (rendered, expires)
+        if not keep:
+            return
+        with self._lock:
+            if memory.version != version or self._version != version:
+                return
+            if len(self._cells) + len(keep) > limit:
+                self._cells = {}  # bounded like the memory it stands for
+            self._cells.update(keep)
+
+
+def _key(cell: Any) -> Hashable | None:
+    """What a cell other than text is kept under: with its type, so that ``TRUE``, ``1``
+    and ``1.0`` (equal in Python) stay apart; None for one that cannot be a key."""
+    if cell is None:
+        return None
+    try:
+        hash(cell)
+    except TypeError:
+        return None
+    return (type(cell), cell)
+
+
+def _chain(client: Client, op: Operation) -> list[Any]:
+    """The client's waterfall for ``op``; empty when it cannot be built (a provider with
+    no key: its cells answer an error, and nothing of it is kept)."""
+    try:
+        return client.engine().chain(op)
+    except ContactUDFError:
+        return []
+
+
+def _expiry(memory: HotMemory, op: Operation, chain: Sequence[Any], item: Any,
+            answer: Answer) -> float | None:  # fmt: skip
+    """When ``answer`` must be asked for again, if it is the held answer the engine would
+    return again without asking anyone; None if it is not."""
+    if not answer.from_cache or item.key is None:
+        return None
+    able = [p for p in chain if not p.unsupported(op, item.payload)]
+    if not able or able[0].name != answer.provider:
+        return None
+    if not answer.settled and len(able) > 1:
+        return None  # the next provider would be asked
+    held = memory.held(answer.provider, op.value, item.key)
+    if held is None or not _same(held[0], answer):
+        return None
+    return held[1]
+
+
+def _same(held: Answer | None, answer: Answer) -> bool:
+    """``answer`` is ``held`` as the engine hands it to one row (its own spelling)."""
+    if held is answer:
+        return True
+    if held is None or type(held) is not type(answer):
+        return False
+    mine, theirs = vars(answer), vars(held)
+    return all(mine[k] == v for k, v in theirs.items() if k not in _PER_ROW)
+
+
+_memos: weakref.WeakKeyDictionary[HotStore, dict[tuple[Operation, tuple[str, ...]], Memo]] = (
+    weakref.WeakKeyDictionary()
+)
+_memos_lock = threading.Lock()
+
+
+def memo_for(client: Client, operation: Operation, cols: tuple[str, ...]) -> Memo | None:
+    """The memo of ``client``'s formula for ``operation`` rendering ``cols``; None when the
+    process keeps no answers in memory (``CONTACT_UDFS_HOT_CACHE=0``)."""
+    store = client.store
+    if not isinstance(store, HotStore) or not store.memory.size:
+        return None
+    with _memos_lock:
+        memos = _memos.get(store)
+        if memos is None:
+            memos = _memos[store] = {}
+        memo = memos.get((operation, cols))
+        if memo is None:
+            memo = memos[(operation, cols)] = Memo(
+                client, store.memory, store.clock, operation, len(cols)
+            )
+        return memo

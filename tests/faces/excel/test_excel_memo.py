@@ -1,0 +1,180 @@
+"""A recalculation of cells already answered is served from the formula's memo: no engine
+call and no store read. ``forget``, ``cache clear``, the hot layer's expiry and an answer
+that is not settled send it back to the full path (counted at the store and the simulator,
+never timed)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from typing import Any
+
+import pytest
+from excel_helpers import column, count_store_reads
+
+import contact_udfs.api as api
+from contact_udfs import Client
+from contact_udfs.api import default_client
+from contact_udfs.faces.excel import batching as excel_batch
+from contact_udfs.faces.excel import udfs as excel
+from contact_udfs.identity import normalize_email
+from contact_udfs.models import Status, Verification
+from contact_udfs.sandbox import Sandbox, get_world
+from contact_udfs.store import SQLiteStore
+from contact_udfs.store.hot import MAX_AGE, HotStore
+
+#: cells of every kind a column holds: addresses, their variants, empty and bad cells
+EMAILS = get_world(0).sample_emails(40, 11)
+CELLS = [*EMAILS, f"  {EMAILS[0].upper()} ", None, "", "not an email", "#N/A",
+         "#ERROR: dropcontact: down", "PENDING (1/2)", 3.5, True]  # fmt: skip
+
+
+def _count_engine_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the formulas' calls into the engine (ranges and single cells alike)."""
+    counts = {"calls": 0}
+    for name in ("answer_many", "answer_one"):
+        original = getattr(excel_batch, name)
+
+        def counting(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            counts["calls"] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(excel_batch, name, counting)
+    return counts
+
+
+@pytest.mark.parametrize(("field", "header"), [("status", False), ("all", True)])
+def test_a_recalculation_asks_neither_the_engine_nor_the_store(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch, field: str, header: bool
+) -> None:
+    reads = count_store_reads(monkeypatch)
+    engine = _count_engine_calls(monkeypatch)
+    grid = column(CELLS)
+    excel.VERIFY_EMAIL(grid, field, header)  # bought
+    full = excel.VERIFY_EMAIL(grid, field, header)  # read from memory by the engine
+    requests, reads["keys"], engine["calls"] = excel_env.requests("*"), 0, 0
+    again = excel.VERIFY_EMAIL(grid, field, header)
+    assert again == full
+    assert engine["calls"] == 0 and reads["keys"] == 0
+    assert excel_env.requests("*") == requests
+    # a single-cell formula and a 2-D range of the same cells are kept too
+    assert excel.VERIFY_EMAIL(EMAILS[1], field) == excel.VERIFY_EMAIL(EMAILS[1], field)
+    two_d = [CELLS[:3], CELLS[3:6]]
+    first_2d = excel.VERIFY_EMAIL(two_d, field)
+    engine["calls"] = 0
+    assert excel.VERIFY_EMAIL(two_d, field) == first_2d and engine["calls"] == 0
+
+
+def test_the_memo_answers_what_the_cache_file_answers(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grid = [CELLS[i : i + 3] for i in range(0, len(CELLS) - 2, 3)]
+    excel.VERIFY_EMAIL(grid, "all", True)
+    excel.VERIFY_EMAIL(grid, "all", True)
+    kept = excel.VERIFY_EMAIL(grid, "all", True)
+    monkeypatch.setenv("CONTACT_UDFS_HOT_CACHE", "0")  # no memory: every cell read from the file
+    assert excel.VERIFY_EMAIL(grid, "all", True) == kept
+
+
+@pytest.mark.parametrize("who", ["the default client", "another client of the process"])
+def test_forget_sends_the_next_recalculation_to_the_provider(excel_env: Sandbox, who: str) -> None:
+    grid = column(EMAILS)
+    first = excel.VERIFY_EMAIL(grid)
+    excel.VERIFY_EMAIL(grid)
+    excel.VERIFY_EMAIL(grid)  # from the memo
+    spent = excel_env.credits_spent("dropcontact")
+    client = default_client() if who == "the default client" else Client(
+        cache=os.environ["CONTACT_UDFS_CACHE"])  # fmt: skip
+    assert client.forget(EMAILS[3]) >= 1
+    assert excel.VERIFY_EMAIL(grid) == first
+    assert excel_env.credits_spent("dropcontact") == spent + 1  # that contact, asked again
+    assert excel.VERIFY_EMAIL(grid) == first
+    assert excel_env.credits_spent("dropcontact") == spent + 1
+
+
+def test_cache_clear_sends_every_cell_to_the_provider(excel_env: Sandbox) -> None:
+    grid = column(EMAILS)
+    first = excel.VERIFY_EMAIL(grid)
+    excel.VERIFY_EMAIL(grid)
+    excel.VERIFY_EMAIL(grid)
+    spent = excel_env.credits_spent("dropcontact")
+    default_client().store.clear()
+    assert excel.VERIFY_EMAIL(grid) == first
+    assert excel_env.credits_spent("dropcontact") == spent + len(set(EMAILS))
+
+
+@pytest.mark.parametrize("ttl_days", [None, "0.0005"])  # MAX_AGE, or a TTL of 43 s
+def test_kept_cells_go_when_the_held_answers_do(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch, ttl_days: str | None
+) -> None:
+    if ttl_days:
+        monkeypatch.setenv("CONTACT_UDFS_TTL_DAYS", ttl_days)
+    now = [time.time()]
+    monkeypatch.setattr(api, "HotStore", functools.partial(HotStore, clock=lambda: now[0]))
+    reads = count_store_reads(monkeypatch)
+    grid = column(EMAILS)
+    excel.VERIFY_EMAIL(grid)
+    kept = excel.VERIFY_EMAIL(grid)
+    reads["keys"] = 0
+    now[0] += (MAX_AGE if ttl_days is None else 43) - 1
+    assert excel.VERIFY_EMAIL(grid) == kept and reads["keys"] == 0  # still held
+    now[0] += 2
+    assert excel.VERIFY_EMAIL(grid)[0] == kept[0]
+    assert reads["keys"] >= len(set(EMAILS))  # past its time: every cell read again
+
+
+def test_a_retryable_answer_is_read_from_the_store_at_every_recalculation(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process may settle it: the memo must not hide that any longer than the
+    hot layer does (which never holds it)."""
+    key = normalize_email(EMAILS[0]).key
+    assert key is not None
+    other = SQLiteStore(os.environ["CONTACT_UDFS_CACHE"])  # another process's handle
+    unsettled = Verification(email=key, reason="timeout", provider="dropcontact", retryable=True)
+    other.put_many("dropcontact", "verify", {key: unsettled.to_dict()}, ttl=None)
+    reads = count_store_reads(monkeypatch)
+    engine = _count_engine_calls(monkeypatch)
+    grid = column(EMAILS)
+    first = excel.VERIFY_EMAIL(grid)
+    assert first[0] == ["unknown"]
+    spent = excel_env.credits_spent("dropcontact")
+    assert spent == len(set(EMAILS)) - 1  # the unknown is not bought again
+    for _ in range(2):
+        reads["keys"], engine["calls"] = 0, 0
+        assert excel.VERIFY_EMAIL(grid) == first
+        assert engine["calls"] == 1 and reads["keys"] == 1  # that cell, from the store
+    settled = Verification(email=key, status=Status.DELIVERABLE, provider="dropcontact")
+    other.put_many("dropcontact", "verify", {key: settled.to_dict()}, ttl=None)
+    assert excel.VERIFY_EMAIL(grid)[0] == ["deliverable"]
+    assert excel_env.credits_spent("dropcontact") == spent
+    other.close()
+
+
+def test_a_cell_the_first_provider_left_unsettled_takes_the_full_path(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The offline provider first (no DNS: ``unknown``), Dropcontact after it: such a cell
+    is answered by the waterfall, never by the memo - even when the offline answer is the
+    one shown, Dropcontact's stored ``unknown`` may be settled by another process."""
+    monkeypatch.setenv("CONTACT_UDFS_PROVIDERS", "local,dropcontact")
+    with open(os.environ["CONTACT_UDFS_CONFIG"], "w", encoding="utf-8") as fh:
+        fh.write("[local]\ncheck_dns = false\n")
+    key = normalize_email(EMAILS[0]).key
+    assert key is not None
+    other = SQLiteStore(os.environ["CONTACT_UDFS_CACHE"])  # another process's handle
+    unsettled = Verification(email=key, reason="timeout", provider="dropcontact", retryable=True)
+    other.put_many("dropcontact", "verify", {key: unsettled.to_dict()}, ttl=None)
+    engine = _count_engine_calls(monkeypatch)
+    grid = column([EMAILS[0], f" {EMAILS[0].upper()}"])
+    first = excel.VERIFY_EMAIL(grid, "provider")
+    assert first == [["local"], ["local"]]
+    for _ in range(2):
+        engine["calls"] = 0
+        assert excel.VERIFY_EMAIL(grid, "provider") == first and engine["calls"] == 1
+    settled = Verification(email=key, status=Status.DELIVERABLE, provider="dropcontact")
+    other.put_many("dropcontact", "verify", {key: settled.to_dict()}, ttl=None)
+    assert excel.VERIFY_EMAIL(grid, "provider") == [["dropcontact"], ["dropcontact"]]
+    assert excel_env.credits_spent("dropcontact") == 0
+    other.close()

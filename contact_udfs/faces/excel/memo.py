@@ -33,11 +33,13 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from ...api import Client
+from ...core.items import normalize_item
 from ...exceptions import ContactUDFError
+from ...identity import company_of_key
 from ...models import Answer, Operation
 from ...store.hot import HotMemory, HotStore
 
-__all__ = ["Memo", "memo_for"]
+__all__ = ["Memo", "cell_key", "memo_for", "record_key"]
 
 #: a cell answered without a provider keeps its rendering until the memory changes
 _FOREVER = float("inf")
@@ -80,24 +82,49 @@ class Memo:
         for row in grid:
             if len(row) == 1:  # a column: the usual range
                 cell = row[0]
-                hit = get(cell if type(cell) is str else _key(cell)) if cell is not None else blank
+                hit = (
+                    get(cell if type(cell) is str else cell_key(cell))
+                    if cell is not None
+                    else blank
+                )
                 if hit is None or hit[1] <= now:
                     return None
                 append(hit[0][:])
                 continue
             line: list[Any] = []
             for cell in row:
-                hit = get(cell if type(cell) is str else _key(cell)) if cell is not None else blank
+                hit = (
+                    get(cell if type(cell) is str else cell_key(cell))
+                    if cell is not None
+                    else blank
+                )
                 if hit is None or hit[1] <= now:
                     return None
                 line += hit[0]
             append(line)
         return out
 
+    def records(self, columns: Sequence[Sequence[Any]], now: float) -> list[list[Any]] | None:
+        """The answer rows of parallel ranges (a single cell applies to every row) if every
+        row is kept and alive at ``now``, else None."""
+        n = max(len(c) for c in columns)
+        if any(len(c) not in (1, n) for c in columns):
+            return None  # ranges differing in length: the full path says so
+        get = self._cells.get
+        out: list[list[Any]] = []
+        append = out.append
+        for values in zip(*(c * n if len(c) == 1 else c for c in columns), strict=True):
+            hit = get(record_key(values))
+            if hit is None or hit[1] <= now:
+                return None
+            append(hit[0][:])
+        return out
+
     def keep(self, version: int, now: float, cells: Iterable[tuple[Any, Any, Any, list[Any]]]
              ) -> None:  # fmt: skip
-        """Keep what may be kept of ``(cell, item, answer, rendered)``; ``answer`` is None
-        for a cell answered without anyone asked, and ``item`` the engine's item else.
+        """Keep what may be kept of ``(key, item, answer, rendered)``: ``key`` from
+        :func:`cell_key` or :func:`record_key`, ``item`` what the engine was given and
+        ``answer`` its answer, None for a cell answered without anyone asked.
 
         Nothing is kept if the memory changed since ``version`` was taken: an answer of
         this call may be one that left it meanwhile."""
@@ -108,8 +135,7 @@ class Memo:
         chain: list[Any] | None = None
         limit = 2 * memory.size + 1000
         keep: dict[Hashable, tuple[list[Any], float]] = {}
-        for cell, item, answer, rendered in cells:
-            key = cell if type(cell) is str else _key(cell)
+        for key, item, answer, rendered in cells:
             if key is None:
                 continue
             if answer is None or answer.provider == "validation":
@@ -130,9 +156,12 @@ class Memo:
             self._cells.update(keep)
 
 
-def _key(cell: Any) -> Hashable | None:
-    """What a cell other than text is kept under: with its type, so that ``TRUE``, ``1``
-    and ``1.0`` (equal in Python) stay apart; None for one that cannot be a key."""
+def cell_key(cell: Any) -> Hashable | None:
+    """What a cell is kept under: text as it is, another value with its type (so that
+    ``TRUE``, ``1`` and ``1.0``, equal in Python, stay apart); None for an empty cell
+    (always blank) or one that cannot be a key."""
+    if type(cell) is str:
+        return cell
     if cell is None:
         return None
     try:
@@ -140,6 +169,18 @@ def _key(cell: Any) -> Hashable | None:
     except TypeError:
         return None
     return (type(cell), cell)
+
+
+def record_key(values: Sequence[Any]) -> Hashable | None:
+    """What a row of (first name, last name, company or domain) cells is kept under."""
+    if all(type(v) is str for v in values):
+        return tuple(values)
+    keys = tuple(None if v is None else cell_key(v) for v in values)
+    return (
+        None
+        if any(k is None and v is not None for k, v in zip(keys, values, strict=True))
+        else keys
+    )
 
 
 def _chain(client: Client, op: Operation) -> list[Any]:
@@ -155,8 +196,9 @@ def _expiry(memory: HotMemory, op: Operation, chain: Sequence[Any], item: Any,
             answer: Answer) -> float | None:  # fmt: skip
     """When ``answer`` must be asked for again, if it is the held answer the engine would
     return again without asking anyone; None if it is not."""
-    if not answer.from_cache or item.key is None:
-        return None
+    item = normalize_item(op, item)
+    if not answer.from_cache or item.key is None or company_of_key(item.key) is not None:
+        return None  # a company named, not a domain: a learned alias may re-key it any time
     able = [p for p in chain if not p.unsupported(op, item.payload)]
     if not able or able[0].name != answer.provider:
         return None

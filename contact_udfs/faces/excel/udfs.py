@@ -35,7 +35,7 @@ from ...core.items import Item, normalize_item
 from ...identity import domain_from, error_message, normalize_email
 from ...models import RESULT_TYPES, Answer, Operation, Status
 from . import batching as batch
-from .memo import Memo, memo_for
+from .memo import Memo, cell_key, memo_for, record_key
 
 try:
     import xlwings as xw
@@ -154,15 +154,19 @@ def _record(values: list[Any], operation: Operation) -> dict[str, Any] | _Text:
     return record
 
 
-def _parallel(columns: list[list[Any]], operation: Operation) -> list[dict[str, Any] | _Text]:
-    """Rows from parallel ranges; a single cell applies to every row."""
+def _parallel(
+    columns: list[list[Any]], operation: Operation
+) -> list[tuple[list[Any] | None, dict[str, Any] | _Text]]:
+    """(the row's cells, its record) from parallel ranges; a single cell applies to every
+    row, and a row some ranges are too short for has no cells."""
     n = max(len(c) for c in columns)
-    rows: list[dict[str, Any] | _Text] = []
+    rows: list[tuple[list[Any] | None, dict[str, Any] | _Text]] = []
     for i in range(n):
         if any(len(c) != 1 and i >= len(c) for c in columns):
-            rows.append(_error("ranges differ in length"))
+            rows.append((None, _error("ranges differ in length")))
             continue
-        rows.append(_record([c[0] if len(c) == 1 else c[i] for c in columns], operation))
+        values = [c[0] if len(c) == 1 else c[i] for c in columns]
+        rows.append((values, _record(values, operation)))
     return rows
 
 
@@ -335,7 +339,7 @@ def VERIFY_EMAIL(emails, field="status", header=False):  # noqa: N802 - Excel na
                 line.extend(cells)
                 may, answer = _kept(items[i], answers[i])
                 if may:
-                    kept.append((cell, items[i], answer, cells))
+                    kept.append((cell_key(cell), items[i], answer, cells))
                 i += 1
             out.append(line)
         if memo is not None:
@@ -348,9 +352,26 @@ def VERIFY_EMAIL(emails, field="status", header=False):  # noqa: N802 - Excel na
 def _people(operation: Operation, first_name: Any, last_name: Any, where: Any, field: Any,
             header: Any) -> Grid:  # fmt: skip
     cols = _columns(operation, field)
-    rows = _parallel([_flat(first_name), _flat(last_name), _flat(where)], operation)
+    columns = [_flat(first_name), _flat(last_name), _flat(where)]
     out: Grid = [list(cols)] if _truthy(header) else []
-    out.extend(_render(operation, a, cols) for a in _answers(operation, rows))
+    memo = _memo(operation, cols)
+    if memo is not None:
+        version, now = memo.start()
+        rows = memo.records(columns, now)
+        if rows is not None:  # every row answered before, and still held: no engine
+            out.extend(rows)
+            return out
+    parallel = _parallel(columns, operation)
+    records = [record for _, record in parallel]
+    kept = []
+    for (values, record), outcome in zip(parallel, _answers(operation, records), strict=True):
+        cells = _render(operation, outcome, cols)
+        out.append(cells)
+        may, answer = _kept(record, outcome)
+        if may and values is not None:
+            kept.append((record_key(values), record, answer, cells[:]))
+    if memo is not None:
+        memo.keep(version, now, kept)
     return out
 
 

@@ -178,3 +178,50 @@ def test_a_cell_the_first_provider_left_unsettled_takes_the_full_path(
     assert excel.VERIFY_EMAIL(grid, "provider") == [["dropcontact"], ["dropcontact"]]
     assert excel_env.credits_spent("dropcontact") == 0
     other.close()
+
+
+PEOPLE = get_world(0).people()[:20]
+
+
+def _people(where: str) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]]]:
+    return (column(p["first_name"] for p in PEOPLE), column(p["last_name"] for p in PEOPLE),
+            column(p[where] for p in PEOPLE))  # fmt: skip
+
+
+@pytest.mark.parametrize("formula", ["FIND_EMAIL", "ENRICH_CONTACT"])
+def test_find_and_enrich_recalculations_are_kept_until_forget(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch, formula: str
+) -> None:
+    reads = count_store_reads(monkeypatch)
+    engine = _count_engine_calls(monkeypatch)
+    ask = getattr(excel, formula)
+    ranges = _people("domain")
+    ask(*ranges, "all", True)  # bought
+    full = ask(*ranges, "all", True)  # read from memory by the engine
+    requests, reads["keys"], engine["calls"] = excel_env.requests("*"), 0, 0
+    assert ask(*ranges, "all", True) == full
+    assert engine["calls"] == 0 and reads["keys"] == 0 and excel_env.requests("*") == requests
+    monkeypatch.setenv("CONTACT_UDFS_HOT_CACHE", "0")
+    assert ask(*ranges, "all", True) == full  # what the cache file says
+    monkeypatch.delenv("CONTACT_UDFS_HOT_CACHE")
+    ask(*ranges, "all", True)
+    ask(*ranges, "all", True)
+    email = full[1][full[0].index("email")]
+    spent = excel_env.credits_spent("dropcontact")
+    assert email and default_client().forget(email) >= 1
+    assert ask(*ranges, "all", True)[1][full[0].index("email")] == email
+    assert excel_env.credits_spent("dropcontact") == spent + 1  # that person, bought again
+
+
+def test_rows_naming_a_company_take_the_full_path(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A company name may be re-keyed to a domain whenever an answer teaches it: those
+    rows always go through the engine, which knows the aliases."""
+    engine = _count_engine_calls(monkeypatch)
+    ranges = _people("company")
+    first = excel.FIND_EMAIL(*ranges)
+    for _ in range(2):
+        engine["calls"] = 0
+        assert excel.FIND_EMAIL(*ranges) == first and engine["calls"] == 1
+    assert excel_env.credits_spent("dropcontact") == len(PEOPLE)

@@ -58,11 +58,13 @@ class Memo:
         self._memory = memory
         self._clock = clock
         self._operation = operation
-        self._cells: dict[Hashable, tuple[list[Any], float]] = {}
+        #: key -> (rendered cells, expiry); tuples of plain values, which the cyclic
+        #: collector stops tracking, so a big memo costs later collections nothing
+        self._cells: dict[Hashable, tuple[tuple[Any, ...], float]] = {}
         self._version = memory.version
         self._lock = threading.Lock()
         #: what an empty cell renders as
-        self._blank = ([""] * width, _FOREVER)
+        self._blank = (("",) * width, _FOREVER)
 
     def start(self) -> tuple[int, float]:
         """The memory's version and the time, taken before a call reads anything; what
@@ -89,7 +91,7 @@ class Memo:
                 )
                 if hit is None or hit[1] <= now:
                     return None
-                append(hit[0][:])
+                append(list(hit[0]))
                 continue
             line: list[Any] = []
             for cell in row:
@@ -117,7 +119,7 @@ class Memo:
             hit = get(record_key(values))
             if hit is None or hit[1] <= now:
                 return None
-            append(hit[0][:])
+            append(list(hit[0]))
         return out
 
     def keep(self, version: int, now: float, cells: Iterable[tuple[Any, Any, Any, list[Any]]]
@@ -132,26 +134,29 @@ class Memo:
         if client is None:
             return
         op, memory = self._operation, self._memory
-        chain: list[Any] | None = None
-        limit = 2 * memory.size + 1000
-        keep: dict[Hashable, tuple[list[Any], float]] = {}
+        judge: _Judge | None = None
+        keep: dict[Hashable, tuple[tuple[Any, ...], float]] = {}
+        kept = self._cells.get
         for key, item, answer, rendered in cells:
             if key is None:
                 continue
+            old = kept(key)
+            if old is not None and old[1] > now:
+                continue  # kept already (a range one cell of which is never kept comes back)
             if answer is None or answer.provider == "validation":
-                keep[key] = (rendered, _FOREVER)
+                keep[key] = (tuple(rendered), _FOREVER)
                 continue
-            if chain is None:
-                chain = _chain(client, op)
-            expires = _expiry(memory, op, chain, item, answer)
+            if judge is None:
+                judge = _Judge(memory, op, _chain(client, op))
+            expires = judge.expiry(item, answer)
             if expires is not None and expires > now:
-                keep[key] = (rendered, expires)
+                keep[key] = (tuple(rendered), expires)
         if not keep:
             return
         with self._lock:
             if memory.version != version or self._version != version:
                 return
-            if len(self._cells) + len(keep) > limit:
+            if len(self._cells) + len(keep) > 2 * memory.size + 1000:
                 self._cells = {}  # bounded like the memory it stands for
             self._cells.update(keep)
 
@@ -192,29 +197,60 @@ def _chain(client: Client, op: Operation) -> list[Any]:
         return []
 
 
-def _expiry(memory: HotMemory, op: Operation, chain: Sequence[Any], item: Any,
-            answer: Answer) -> float | None:  # fmt: skip
-    """When ``answer`` must be asked for again, if it is the held answer the engine would
-    return again without asking anyone; None if it is not."""
-    item = normalize_item(op, item)
-    if not answer.from_cache or item.key is None or company_of_key(item.key) is not None:
-        return None  # a company named, not a domain: a learned alias may re-key it any time
-    able = [p for p in chain if not p.unsupported(op, item.payload)]
-    if not able or able[0].name != answer.provider:
-        return None
-    if not answer.settled and len(able) > 1:
-        return None  # the next provider would be asked
-    held = memory.held(answer.provider, op.value, item.key)
-    if held is None or not _same(held[0], answer):
-        return None
-    return held[1]
+class _Judge:
+    """Which answers of one call are held answers the engine would hand back again
+    without asking anyone; decided once per contact (a range repeats many)."""
+
+    def __init__(self, memory: HotMemory, op: Operation, chain: Sequence[Any]) -> None:
+        self._memory, self._op, self._chain = memory, op, chain
+        self._name = op.value
+        self._domains = op is not Operation.VERIFY  # rows name a domain or a company
+        self._held: dict[str, tuple[Answer | None, float] | None] = {}
+
+    def expiry(self, item: Any, answer: Answer) -> float | None:
+        """When ``answer``'s cells must be asked for again; None if they may not be kept."""
+        if not answer.from_cache:
+            return None
+        item = normalize_item(self._op, item)
+        key = item.key
+        if key is None:
+            return None
+        try:
+            held = self._held[key]
+        except KeyError:
+            held = self._held[key] = self._lookup(key, item.payload, answer)
+        if held is None or not _same(held[0], answer):
+            return None
+        return held[1]
+
+    def _lookup(self, key: str, payload: dict[str, Any], answer: Answer
+                ) -> tuple[Answer | None, float] | None:  # fmt: skip
+        op = self._op
+        if self._domains and company_of_key(key) is not None:
+            return None  # a company named, not a domain: a learned alias may re-key it any time
+        first: str | None = None
+        for provider in self._chain:
+            if provider.unsupported(op, payload):
+                continue
+            if first is not None:  # a second provider that could answer
+                if not answer.settled:
+                    return None  # the waterfall would ask it
+                break
+            first = provider.name
+            if first != answer.provider:
+                return None  # a later provider answered: the first is asked again next time
+            if answer.settled:
+                break
+        if first is None:
+            return None
+        return self._memory.held(answer.provider, self._name, key)
 
 
 def _same(held: Answer | None, answer: Answer) -> bool:
     """``answer`` is ``held`` as the engine hands it to one row (its own spelling)."""
     if held is answer:
         return True
-    if held is None or type(held) is not type(answer):
+    if held is None or type(held) is not type(answer) or not hasattr(answer, "__dict__"):
         return False
     mine, theirs = vars(answer), vars(held)
     return all(mine[k] == v for k, v in theirs.items() if k not in _PER_ROW)

@@ -369,7 +369,7 @@ def _people(operation: Operation, first_name: Any, last_name: Any, where: Any, f
         out.append(cells)
         may, answer = _kept(record, outcome)
         if may and values is not None:
-            kept.append((record_key(values), record, answer, cells[:]))
+            kept.append((record_key(values), record, answer, cells))
     if memo is not None:
         memo.keep(version, now, kept)
     return out

@@ -4,7 +4,8 @@ Why: Excel recalculates every formula of a sheet again and again, and almost eve
 cell then asks for an answer the process holds already (:mod:`contact_udfs.store.hot`).
 Going through the engine for it - normalizing, deduplicating, the waterfall, the run
 report, one answer object and one rendering per cell - costs some 5 µs a cell, twenty
-times a plain dict lookup. So each formula keeps, per raw input cell, the cells it
+times a plain dict lookup. So each formula keeps, per raw input cell (per row of
+cells for ``FIND_EMAIL``/``ENRICH_CONTACT``) and choice of columns, the cells it
 rendered, and a recalculation whose every cell is kept is answered from that alone.
 
 What may be kept, so nothing changes but the speed:
@@ -13,7 +14,9 @@ What may be kept, so nothing changes but the speed:
   first provider of the waterfall that can take the contact, and either settled or
   from the only provider that could answer it: what the engine would hand back again
   without asking anyone (a paid provider's retryable answer is never held, so never
-  kept here);
+  kept here; nor an answer read from another operation's purchase, held elsewhere);
+* not a row naming a company rather than a domain: an alias learned meanwhile (in any
+  process) re-keys it, and only the engine knows the aliases;
 * a cell answered without anyone being asked: empty, bad input, another formula's
   ``#ERROR`` or ``PENDING`` text (they depend on the cell alone).
 
@@ -21,8 +24,11 @@ What lets them go: an answer's cells leave at the expiry of the held answer (its
 and :data:`~contact_udfs.store.hot.MAX_AGE` after it was read), and every cell of the
 location leaves when a held answer is dropped, replaced or evicted or the memory is
 cleared (``forget``, ``cache clear``) - :attr:`~contact_udfs.store.hot.HotMemory.version`.
-A range with one cell not kept (pending, retryable, an error, new) takes the full path
-for all its cells, exactly as without this module, and keeps what it may on the way.
+
+Cells not kept (pending, retryable, an error, new) still go through the engine:
+``VERIFY_EMAIL`` sends only those, as if the whole range were in the call (its
+``PENDING (n/N)`` counts the range, and a failure of the call shows in every cell the
+engine would have answered); ``FIND_EMAIL``/``ENRICH_CONTACT`` send the whole range.
 """
 
 from __future__ import annotations
@@ -39,10 +45,14 @@ from ...identity import company_of_key
 from ...models import Answer, Operation
 from ...store.hot import HotMemory, HotStore
 
-__all__ = ["Memo", "cell_key", "memo_for", "record_key"]
+__all__ = ["Kept", "Memo", "cell_key", "memo_for", "record_key"]
 
 #: a cell answered without a provider keeps its rendering until the memory changes
 _FOREVER = float("inf")
+#: what a cell keeps: its rendered cells, their expiry, and what the engine was asked -
+#: the contact's key, ``""`` for bad input it answered, None for a cell it never saw
+#: (empty, another formula's text)
+Kept = tuple[tuple[Any, ...], float, str | None]
 #: fields ``assemble`` sets per row (each row its own spelling and custom fields)
 _PER_ROW = frozenset({"email", "address", "custom_fields"})
 
@@ -58,13 +68,14 @@ class Memo:
         self._memory = memory
         self._clock = clock
         self._operation = operation
-        #: key -> (rendered cells, expiry); tuples of plain values, which the cyclic
-        #: collector stops tracking, so a big memo costs later collections nothing
-        self._cells: dict[Hashable, tuple[tuple[Any, ...], float]] = {}
+        #: cell key -> (rendered cells, expiry, what the engine was asked: see :data:`Kept`);
+        #: tuples of plain values, which the cyclic collector stops tracking, so a big
+        #: memo costs later collections nothing
+        self._cells: dict[Hashable, Kept] = {}
         self._version = memory.version
         self._lock = threading.Lock()
         #: what an empty cell renders as
-        self._blank = (("",) * width, _FOREVER)
+        self._blank: Kept = (("",) * width, _FOREVER, None)
 
     def start(self) -> tuple[int, float]:
         """The memory's version and the time, taken before a call reads anything; what
@@ -106,6 +117,16 @@ class Memo:
             append(line)
         return out
 
+    def lookup(self, cells: Sequence[Any], now: float) -> list[Kept | None]:
+        """What is kept and alive at ``now`` for each of ``cells`` (None where nothing is)."""
+        get, blank = self._cells.get, self._blank
+        out: list[Kept | None] = []
+        append = out.append
+        for cell in cells:
+            hit = get(cell if type(cell) is str else cell_key(cell)) if cell is not None else blank
+            append(hit if hit is not None and hit[1] > now else None)
+        return out
+
     def records(self, columns: Sequence[Sequence[Any]], now: float) -> list[list[Any]] | None:
         """The answer rows of parallel ranges (a single cell applies to every row) if every
         row is kept and alive at ``now``, else None."""
@@ -135,7 +156,7 @@ class Memo:
             return
         op, memory = self._operation, self._memory
         judge: _Judge | None = None
-        keep: dict[Hashable, tuple[tuple[Any, ...], float]] = {}
+        keep: dict[Hashable, Kept] = {}
         kept = self._cells.get
         for key, item, answer, rendered in cells:
             if key is None:
@@ -143,14 +164,17 @@ class Memo:
             old = kept(key)
             if old is not None and old[1] > now:
                 continue  # kept already (a range one cell of which is never kept comes back)
-            if answer is None or answer.provider == "validation":
-                keep[key] = (tuple(rendered), _FOREVER)
+            if answer is None:
+                keep[key] = (tuple(rendered), _FOREVER, None)
+                continue
+            if answer.provider == "validation":
+                keep[key] = (tuple(rendered), _FOREVER, "")
                 continue
             if judge is None:
                 judge = _Judge(memory, op, _chain(client, op))
-            expires = judge.expiry(item, answer)
-            if expires is not None and expires > now:
-                keep[key] = (tuple(rendered), expires)
+            got = judge.expiry(item, answer)
+            if got is not None and got[0] > now:
+                keep[key] = (tuple(rendered), *got)
         if not keep:
             return
         with self._lock:
@@ -207,8 +231,9 @@ class _Judge:
         self._domains = op is not Operation.VERIFY  # rows name a domain or a company
         self._held: dict[str, tuple[Answer | None, float] | None] = {}
 
-    def expiry(self, item: Any, answer: Answer) -> float | None:
-        """When ``answer``'s cells must be asked for again; None if they may not be kept."""
+    def expiry(self, item: Any, answer: Answer) -> tuple[float, str] | None:
+        """(when ``answer``'s cells must be asked for again, the contact's key); None if
+        they may not be kept."""
         if not answer.from_cache:
             return None
         item = normalize_item(self._op, item)
@@ -221,7 +246,7 @@ class _Judge:
             held = self._held[key] = self._lookup(key, item.payload, answer)
         if held is None or not _same(held[0], answer):
             return None
-        return held[1]
+        return held[1], key
 
     def _lookup(self, key: str, payload: dict[str, Any], answer: Answer
                 ) -> tuple[Answer | None, float] | None:  # fmt: skip

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, TypeVar
@@ -35,7 +35,7 @@ from ...core.items import Item, normalize_item
 from ...identity import domain_from, error_message, normalize_email
 from ...models import RESULT_TYPES, Answer, Operation, Status
 from . import batching as batch
-from .memo import Memo, cell_key, memo_for, record_key
+from .memo import Kept, Memo, cell_key, memo_for, record_key
 
 try:
     import xlwings as xw
@@ -276,6 +276,53 @@ def _kept(item: Any, outcome: batch.Outcome | _Text) -> tuple[bool, Answer | Non
     return False, None
 
 
+def _verified(
+    flat: list[Any], hits: list[Kept | None], cols: tuple[str, ...]
+) -> tuple[list[Sequence[Any]], list[tuple[Any, Any, Any, list[Any]]]]:
+    """The cells of each address cell, and what the memo may keep of them: cells the memo
+    holds (``hits``) as kept, the others through the engine in one call, as if the whole
+    range were in it (``PENDING (n/N)`` counts it all, and a failure of the call is told
+    in every cell the engine would have answered)."""
+    op = Operation.VERIFY
+    todo = [i for i, hit in enumerate(hits) if hit is None]
+    items = {i: _screen_email(flat[i]) for i in todo}
+    outcomes: dict[int, batch.Outcome | _Text] = dict(items)  # type: ignore[arg-type]
+    asked = [i for i in todo if not isinstance(items[i], _Text)]
+    answered = [hit for hit in hits if hit is not None and hit[2] is not None]
+    failed: batch.Outcome | None = None
+    if asked:
+        try:
+            got = _ask_rest([items[i] for i in asked], answered)  # type: ignore[misc]
+        except Exception as exc:
+            failed = batch.Outcome(error=batch.error_text(exc))
+            got = [failed] * len(asked)
+        outcomes.update(zip(asked, got, strict=True))
+    rendered: list[Sequence[Any]] = []
+    kept: list[tuple[Any, Any, Any, list[Any]]] = []
+    for i, (cell, hit) in enumerate(zip(flat, hits, strict=True)):
+        if hit is not None:
+            told = failed is not None and hit[2] is not None
+            rendered.append(_render(op, failed, cols) if told else hit[0])  # type: ignore[arg-type]
+            continue
+        outcome = outcomes[i]
+        cells = _render(op, outcome, cols)
+        rendered.append(cells)
+        may, answer = _kept(items[i], outcome)
+        if may:
+            kept.append((cell_key(cell), items[i], answer, cells))
+    return rendered, kept
+
+
+def _ask_rest(todo: list[Item], answered: list[Kept]) -> list[batch.Outcome]:
+    """Outcomes for the cells the memo does not hold, ``answered`` being those it does
+    that the engine had answered: a range is one call, a lone cell a single-cell one."""
+    if len(todo) + len(answered) == 1:
+        return [batch.answer_one(Operation.VERIFY, todo[0])]
+    mine = {item.key for item in todo}
+    elsewhere = len({hit[2] for hit in answered if hit[2]} - mine)
+    return batch.run_many(Operation.VERIFY, todo, answered_elsewhere=elsewhere)
+
+
 def _safe(compute: Callable[[], Any]) -> Any:
     """Run a formula body: any failure becomes one #ERROR cell, and keys are blanked."""
     try:
@@ -322,28 +369,23 @@ def VERIFY_EMAIL(emails, field="status", header=False):  # noqa: N802 - Excel na
         grid = _grid(emails)
         out: Grid = [_header(cols, max(len(r) for r in grid))] if _truthy(header) and grid else []
         memo = _memo(Operation.VERIFY, cols)
-        if memo is not None:
+        flat = [cell for row in grid for cell in row]
+        if memo is None:
+            rendered, _ = _verified(flat, [None] * len(flat), cols)
+        else:
             version, now = memo.start()
             rows = memo.rows(grid, now)
             if rows is not None:  # every cell answered before, and still held: no engine
                 out.extend(rows)
                 return out
-        items = [_screen_email(cell) for row in grid for cell in row]
-        answers = _answers(Operation.VERIFY, items)
-        kept = []
-        i = 0
+            rendered, kept = _verified(flat, memo.lookup(flat, now), cols)
+            memo.keep(version, now, kept)
+        cells = iter(rendered)
         for row in grid:
             line: list[Any] = []
-            for cell in row:
-                cells = _render(Operation.VERIFY, answers[i], cols)
-                line.extend(cells)
-                may, answer = _kept(items[i], answers[i])
-                if may:
-                    kept.append((cell_key(cell), items[i], answer, cells))
-                i += 1
+            for _ in row:
+                line.extend(next(cells))
             out.append(line)
-        if memo is not None:
-            memo.keep(version, now, kept)
         return out
 
     return _safe(compute)

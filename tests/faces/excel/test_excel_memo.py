@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from typing import Any
 
@@ -16,7 +17,7 @@ from excel_helpers import column, count_store_reads
 import contact_udfs.api as api
 from contact_udfs import Client
 from contact_udfs.api import default_client
-from contact_udfs.faces.excel import batching as excel_batch
+from contact_udfs.core.engine import Engine
 from contact_udfs.faces.excel import udfs as excel
 from contact_udfs.identity import normalize_email
 from contact_udfs.models import Status, Verification
@@ -31,16 +32,20 @@ CELLS = [*EMAILS, f"  {EMAILS[0].upper()} ", None, "", "not an email", "#N/A",
 
 
 def _count_engine_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Count the formulas' calls into the engine (ranges and single cells alike)."""
-    counts = {"calls": 0}
-    for name in ("answer_many", "answer_one"):
-        original = getattr(excel_batch, name)
+    """Count the runs of the engine a formula starts (whichever path it takes) and their
+    items; the runs a background thread makes to finish a job are not the formula's."""
+    counts = {"calls": 0, "items": 0}
+    original = Engine.run
+    caller = threading.get_ident()
 
-        def counting(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+    def counting(self: Engine, operation: Any, items: Any, **kwargs: Any) -> Any:
+        items = list(items)
+        if threading.get_ident() == caller:
             counts["calls"] += 1
-            return _original(*args, **kwargs)
+            counts["items"] += len(items)
+        return original(self, operation, items, **kwargs)
 
-        monkeypatch.setattr(excel_batch, name, counting)
+    monkeypatch.setattr(Engine, "run", counting)
     return counts
 
 
@@ -141,10 +146,12 @@ def test_a_retryable_answer_is_read_from_the_store_at_every_recalculation(
     assert first[0] == ["unknown"]
     spent = excel_env.credits_spent("dropcontact")
     assert spent == len(set(EMAILS)) - 1  # the unknown is not bought again
+    assert excel.VERIFY_EMAIL(grid) == first  # the bought ones, read back: kept from now on
     for _ in range(2):
-        reads["keys"], engine["calls"] = 0, 0
+        reads["keys"], engine["calls"], engine["items"] = 0, 0, 0
         assert excel.VERIFY_EMAIL(grid) == first
-        assert engine["calls"] == 1 and reads["keys"] == 1  # that cell, from the store
+        # that cell alone goes to the engine, which reads it from the store
+        assert engine["calls"] == 1 and engine["items"] == 1 and reads["keys"] == 1
     settled = Verification(email=key, status=Status.DELIVERABLE, provider="dropcontact")
     other.put_many("dropcontact", "verify", {key: settled.to_dict()}, ttl=None)
     assert excel.VERIFY_EMAIL(grid)[0] == ["deliverable"]
@@ -225,3 +232,39 @@ def test_rows_naming_a_company_take_the_full_path(
         engine["calls"] = 0
         assert excel.FIND_EMAIL(*ranges) == first and engine["calls"] == 1
     assert excel_env.credits_spent("dropcontact") == len(PEOPLE)
+
+
+def test_new_cells_beside_kept_ones_count_the_whole_range_while_pending(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTACT_UDFS_EXCEL_WAIT", "0.2")
+    kept, new = EMAILS[:10], get_world(0).sample_emails(5, 99)
+    assert not set(kept) & set(new)
+    excel.VERIFY_EMAIL(column(kept))
+    statuses = excel.VERIFY_EMAIL(column(kept))
+    engine = _count_engine_calls(monkeypatch)
+    excel_env.set_job_polls_before_ready(10**9)
+    try:
+        out = [row[0] for row in excel.VERIFY_EMAIL(column([*kept, None, *new]))]
+        assert engine["calls"] == 1 and engine["items"] == 5  # only the new cells
+        assert out[:11] == [row[0] for row in statuses] + [""]
+        pending = [c for c in out[11:] if c.startswith("PENDING (")]
+        # as if the engine had been given the whole range: 15 contacts, 10 of them answered
+        assert pending and set(pending) == {f"PENDING ({15 - len(pending)}/15)"}
+    finally:
+        excel_env.set_job_polls_before_ready(0)
+
+
+def test_a_call_that_fails_is_told_in_every_cell_it_would_have_answered(
+    excel_env: Sandbox,
+) -> None:
+    """Out of credits for the new cells: the whole range says so, kept cells included,
+    as when the engine was given them all."""
+    kept, new = EMAILS[:10], get_world(0).sample_emails(3, 99)
+    excel.VERIFY_EMAIL(column(kept))
+    excel.VERIFY_EMAIL(column(kept))
+    excel_env.set_balance("dropcontact", 0)
+    out = [row[0] for row in excel.VERIFY_EMAIL(column([*kept, None, "not an email", *new]))]
+    error = out[0]
+    assert error.startswith("#ERROR: dropcontact: out of credits")
+    assert out == [error] * 10 + [""] + [error] * 4

@@ -337,11 +337,20 @@ def _safe(compute: Callable[[], Any]) -> Any:
         return result
     if isinstance(result, str):
         return batch.redact(result, secrets)
-    if isinstance(result, list):
+    if isinstance(result, list) and _mentions(result, secrets):
         return [
             [batch.redact(c, secrets) if isinstance(c, str) else c for c in row] for row in result
         ]
     return result
+
+
+def _mentions(grid: Grid, secrets: set[str]) -> bool:
+    """Whether any text cell holds a key: one search of all of them joined by NUL (no
+    key holds one, so no match can span two cells), not one per cell and key."""
+    if any("\0" in secret for secret in secrets):
+        return True
+    joined = "\0".join(c for row in grid for c in row if isinstance(c, str))
+    return any(secret in joined for secret in secrets)
 
 
 def _header(cols: tuple[str, ...], width: int) -> list[Any]:

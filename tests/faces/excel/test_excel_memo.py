@@ -268,3 +268,16 @@ def test_a_call_that_fails_is_told_in_every_cell_it_would_have_answered(
     error = out[0]
     assert error.startswith("#ERROR: dropcontact: out of credits")
     assert out == [error] * 10 + [""] + [error] * 4
+
+
+def test_a_key_in_a_kept_cell_is_blanked_at_every_recalculation(
+    excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = excel_env.keys["dropcontact"]
+    engine = _count_engine_calls(monkeypatch)
+    grid = column([EMAILS[0], f"#ERROR: pasted {key} here"])
+    outs = [excel.VERIFY_EMAIL(grid, "all") for _ in range(3)]
+    assert engine["calls"] == 2  # the third from the memo
+    for out in outs:
+        assert out[1][0] == "#ERROR: pasted *** here"
+        assert not any(key in str(c) for row in out for c in row)

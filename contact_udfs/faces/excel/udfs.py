@@ -96,11 +96,17 @@ class _Text(str):
 
 
 def _grid(value: Any) -> Grid:
-    """Rows of cells from a range (2-D), a column given as a flat list, or one value."""
+    """Rows of cells from a range (2-D), a column given as a flat list, or one value.
+
+    Rows that are lists already are used as they are, not copied: the formulas only
+    read them."""
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
-        return [list(row) if isinstance(row, (list, tuple)) else [row] for row in value]
+        return [
+            row if type(row) is list else list(row) if isinstance(row, (list, tuple)) else [row]
+            for row in value
+        ]
     return [[value]]
 
 
@@ -378,8 +384,8 @@ def VERIFY_EMAIL(emails, field="status", header=False):  # noqa: N802 - Excel na
         grid = _grid(emails)
         out: Grid = [_header(cols, max(len(r) for r in grid))] if _truthy(header) and grid else []
         memo = _memo(Operation.VERIFY, cols)
-        flat = [cell for row in grid for cell in row]
         if memo is None:
+            flat = [cell for row in grid for cell in row]
             rendered, _ = _verified(flat, [None] * len(flat), cols)
         else:
             version, now = memo.start()
@@ -387,6 +393,7 @@ def VERIFY_EMAIL(emails, field="status", header=False):  # noqa: N802 - Excel na
             if rows is not None:  # every cell answered before, and still held: no engine
                 out.extend(rows)
                 return out
+            flat = [cell for row in grid for cell in row]
             rendered, kept = _verified(flat, memo.lookup(flat, now), cols)
             memo.keep(version, now, kept)
         cells = iter(rendered)

@@ -292,13 +292,15 @@ def _verified(
     op = Operation.VERIFY
     todo = [i for i, hit in enumerate(hits) if hit is None]
     items = {i: _screen_email(flat[i]) for i in todo}
-    outcomes: dict[int, batch.Outcome | _Text] = dict(items)  # type: ignore[arg-type]
-    asked = [i for i in todo if not isinstance(items[i], _Text)]
+    outcomes: dict[int, batch.Outcome | _Text] = {
+        i: item for i, item in items.items() if isinstance(item, _Text)
+    }
+    asked = [i for i in todo if i not in outcomes]
     answered = [hit for hit in hits if hit is not None and hit[2] is not None]
     failed: batch.Outcome | None = None
     if asked:
         try:
-            got = _ask_rest([items[i] for i in asked], answered)  # type: ignore[misc]
+            got = _ask_rest([items[i] for i in asked], answered)
         except Exception as exc:
             failed = batch.Outcome(error=batch.error_text(exc))
             got = [failed] * len(asked)
@@ -307,8 +309,10 @@ def _verified(
     kept: list[tuple[Any, Any, Any, list[Any]]] = []
     for i, (cell, hit) in enumerate(zip(flat, hits, strict=True)):
         if hit is not None:
-            told = failed is not None and hit[2] is not None
-            rendered.append(_render(op, failed, cols) if told else hit[0])  # type: ignore[arg-type]
+            if failed is not None and hit[2] is not None:  # the engine would have told it
+                rendered.append(_render(op, failed, cols))
+            else:
+                rendered.append(hit[0])
             continue
         outcome = outcomes[i]
         cells = _render(op, outcome, cols)
@@ -319,12 +323,12 @@ def _verified(
     return rendered, kept
 
 
-def _ask_rest(todo: list[Item], answered: list[Kept]) -> list[batch.Outcome]:
+def _ask_rest(todo: list[Any], answered: list[Kept]) -> list[batch.Outcome]:
     """Outcomes for the cells the memo does not hold, ``answered`` being those it does
     that the engine had answered: a range is one call, a lone cell a single-cell one."""
     if len(todo) + len(answered) == 1:
         return [batch.answer_one(Operation.VERIFY, todo[0])]
-    mine = {item.key for item in todo}
+    mine = {normalize_item(Operation.VERIFY, item).key for item in todo}
     elsewhere = len({hit[2] for hit in answered if hit[2]} - mine)
     return batch.run_many(Operation.VERIFY, todo, answered_elsewhere=elsewhere)
 

@@ -45,14 +45,15 @@ from ...identity import company_of_key
 from ...models import Answer, Operation
 from ...store.hot import HotMemory, HotStore
 
-__all__ = ["Kept", "Memo", "cell_key", "memo_for", "record_key"]
+__all__ = ["Kept", "Memo", "cell_key", "engine_key", "memo_for", "record_key", "shown"]
 
 #: a cell answered without a provider keeps its rendering until the memory changes
 _FOREVER = float("inf")
-#: what a cell keeps: its rendered cells, their expiry, and what the engine was asked -
-#: the contact's key, ``""`` for bad input it answered, None for a cell it never saw
-#: (empty, another formula's text)
-Kept = tuple[tuple[Any, ...], float, str | None]
+#: what a cell keeps, as one flat tuple: ``(expiry, asked, *rendered cells)``, ``asked``
+#: being the contact's key, ``""`` for bad input the engine answered, None for a cell it
+#: never saw (empty, another formula's text). One tuple of plain values per cell: the
+#: cyclic collector stops tracking it, so a big memo costs later collections nothing
+Kept = tuple[Any, ...]
 #: fields ``assemble`` sets per row (each row its own spelling and custom fields)
 _PER_ROW = frozenset({"email", "address", "custom_fields"})
 
@@ -68,14 +69,13 @@ class Memo:
         self._memory = memory
         self._clock = clock
         self._operation = operation
-        #: cell key -> (rendered cells, expiry, what the engine was asked: see :data:`Kept`);
-        #: tuples of plain values, which the cyclic collector stops tracking, so a big
-        #: memo costs later collections nothing
+        #: cell key -> what it keeps (:data:`Kept`)
         self._cells: dict[Hashable, Kept] = {}
         self._version = memory.version
         self._lock = threading.Lock()
         #: what an empty cell renders as
-        self._blank: Kept = (("",) * width, _FOREVER, None)
+        self._blank: Kept = (_FOREVER, None, *([""] * width))
+        self._wide = width > 1
 
     def start(self) -> tuple[int, float]:
         """The memory's version and the time, taken before a call reads anything; what
@@ -89,7 +89,7 @@ class Memo:
 
     def rows(self, grid: Sequence[Sequence[Any]], now: float) -> list[list[Any]] | None:
         """The answer rows of ``grid`` if every cell is kept and alive at ``now``, else None."""
-        get, blank = self._cells.get, self._blank
+        get, blank, wide = self._cells.get, self._blank, self._wide
         out: list[list[Any]] = []
         append = out.append
         for row in grid:
@@ -100,9 +100,9 @@ class Memo:
                     if cell is not None
                     else blank
                 )
-                if hit is None or hit[1] <= now:
+                if hit is None or hit[0] <= now:
                     return None
-                append(list(hit[0]))
+                append(list(hit[2:]) if wide else [hit[2]])
                 continue
             line: list[Any] = []
             for cell in row:
@@ -111,9 +111,9 @@ class Memo:
                     if cell is not None
                     else blank
                 )
-                if hit is None or hit[1] <= now:
+                if hit is None or hit[0] <= now:
                     return None
-                line += hit[0]
+                line += hit[2:]
             append(line)
         return out
 
@@ -124,7 +124,7 @@ class Memo:
         append = out.append
         for cell in cells:
             hit = get(cell if type(cell) is str else cell_key(cell)) if cell is not None else blank
-            append(hit if hit is not None and hit[1] > now else None)
+            append(hit if hit is not None and hit[0] > now else None)
         return out
 
     def records(self, columns: Sequence[Sequence[Any]], now: float) -> list[list[Any]] | None:
@@ -138,9 +138,9 @@ class Memo:
         append = out.append
         for values in zip(*(c * n if len(c) == 1 else c for c in columns), strict=True):
             hit = get(record_key(values))
-            if hit is None or hit[1] <= now:
+            if hit is None or hit[0] <= now:
                 return None
-            append(list(hit[0]))
+            append(list(hit[2:]))
         return out
 
     def keep(self, version: int, now: float, cells: Iterable[tuple[Any, Any, Any, list[Any]]]
@@ -162,19 +162,19 @@ class Memo:
             if key is None:
                 continue
             old = kept(key)
-            if old is not None and old[1] > now:
+            if old is not None and old[0] > now:
                 continue  # kept already (a range one cell of which is never kept comes back)
             if answer is None:
-                keep[key] = (tuple(rendered), _FOREVER, None)
+                keep[key] = (_FOREVER, None, *rendered)
                 continue
             if answer.provider == "validation":
-                keep[key] = (tuple(rendered), _FOREVER, "")
+                keep[key] = (_FOREVER, "", *rendered)
                 continue
             if judge is None:
                 judge = _Judge(memory, op, _chain(client, op))
             got = judge.expiry(item, answer)
             if got is not None and got[0] > now:
-                keep[key] = (tuple(rendered), *got)
+                keep[key] = (*got, *rendered)
         if not keep:
             return
         with self._lock:
@@ -183,6 +183,16 @@ class Memo:
             if len(self._cells) + len(keep) > 2 * memory.size + 1000:
                 self._cells = {}  # bounded like the memory it stands for
             self._cells.update(keep)
+
+
+def shown(hit: Kept) -> tuple[Any, ...]:
+    """The cells a kept cell shows."""
+    return hit[2:]
+
+
+def engine_key(hit: Kept) -> str | None:
+    """What the engine was asked for a kept cell (see :data:`Kept`)."""
+    return hit[1]
 
 
 def cell_key(cell: Any) -> Hashable | None:

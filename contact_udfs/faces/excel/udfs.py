@@ -35,7 +35,7 @@ from ...core.items import Item, normalize_item
 from ...identity import domain_from, error_message, normalize_email
 from ...models import RESULT_TYPES, Answer, Operation, Status
 from . import batching as batch
-from .memo import Kept, Memo, cell_key, memo_for, record_key
+from .memo import Kept, Memo, cell_key, engine_key, memo_for, record_key, shown
 
 try:
     import xlwings as xw
@@ -296,7 +296,7 @@ def _verified(
         i: item for i, item in items.items() if isinstance(item, _Text)
     }
     asked = [i for i in todo if i not in outcomes]
-    answered = [hit for hit in hits if hit is not None and hit[2] is not None]
+    answered = [hit for hit in hits if hit is not None and engine_key(hit) is not None]
     failed: batch.Outcome | None = None
     if asked:
         try:
@@ -309,10 +309,10 @@ def _verified(
     kept: list[tuple[Any, Any, Any, list[Any]]] = []
     for i, (cell, hit) in enumerate(zip(flat, hits, strict=True)):
         if hit is not None:
-            if failed is not None and hit[2] is not None:  # the engine would have told it
+            if failed is not None and engine_key(hit) is not None:  # it would be told
                 rendered.append(_render(op, failed, cols))
             else:
-                rendered.append(hit[0])
+                rendered.append(shown(hit))
             continue
         outcome = outcomes[i]
         cells = _render(op, outcome, cols)
@@ -329,7 +329,7 @@ def _ask_rest(todo: list[Any], answered: list[Kept]) -> list[batch.Outcome]:
     if len(todo) + len(answered) == 1:
         return [batch.answer_one(Operation.VERIFY, todo[0])]
     mine = {normalize_item(Operation.VERIFY, item).key for item in todo}
-    elsewhere = len({hit[2] for hit in answered if hit[2]} - mine)
+    elsewhere = len({engine_key(hit) for hit in answered} - mine - {""})
     return batch.run_many(Operation.VERIFY, todo, answered_elsewhere=elsewhere)
 
 

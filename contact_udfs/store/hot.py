@@ -20,6 +20,10 @@ What keeps it honest:
   of that location (``forget`` cannot tell which held answers mention an
   address without the store, and it is rare);
 * a forked child starts with empty memories (it has its own store connections);
+* :attr:`HotMemory.version` changes whenever a held answer leaves memory before its
+  time or is replaced (``forget``, ``clear``, a drop, an overwrite, the LRU), so a
+  face that keeps what it derived from held answers (the Excel formulas' rendered
+  cells, :mod:`contact_udfs.faces.excel.memo`) knows when to let it go;
 * a paid provider's retryable ``unknown`` is never held: another process may
   settle it (``retry_unknown=True``), and a waterfall reading a stale one here
   would pay the next provider for a contact already answered. The offline
@@ -92,6 +96,9 @@ class HotMemory:
         self.size = max(int(size), 0)
         self.lock = self._lock = threading.Lock()
         self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
+        #: bumped when a held answer is dropped, replaced or evicted, or the memory cleared
+        #: (not when one is added, nor when one lapses: its expiry says so already)
+        self.version = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -121,6 +128,12 @@ class HotMemory:
                     found[key] = entry
         return found, missing
 
+    def held(self, provider: str, operation: str, key: str) -> tuple[Answer | None, float] | None:
+        """(the decoded answer, if decoded yet, and its expiry) of a held key, else None;
+        a look that does not count as a use (the LRU order stays)."""
+        entry = self._entries.get((provider, operation, key))
+        return None if entry is None else (entry.answer, entry.expires)
+
     def hold(self, provider: str, operation: str, answers: Mapping[str, dict[str, Any]],
              expires: float | Mapping[str, float]) -> dict[str, _Entry]:  # fmt: skip
         """Keep ``answers`` (dicts nobody else changes) until ``expires`` (one time, or
@@ -136,8 +149,11 @@ class HotMemory:
                 if data.get("retryable") and provider in PAID_PROVIDERS:
                     # another process may settle it (retry_unknown): always ask the store,
                     # or a waterfall here would pay the next provider for a settled contact
-                    self._entries.pop(where, None)
+                    if self._entries.pop(where, None) is not None:
+                        self.version += 1
                     continue
+                if self._entries.get(where) is not None:
+                    self.version += 1  # an overwrite: what was derived from the old one goes
                 self._entries[where] = entry
                 self._entries.move_to_end(where)
             self._trim()
@@ -146,15 +162,18 @@ class HotMemory:
     def drop(self, provider: str, operation: str, keys: Collection[str]) -> None:
         with self._lock:
             for key in keys:
-                self._entries.pop((provider, operation, key), None)
+                if self._entries.pop((provider, operation, key), None) is not None:
+                    self.version += 1
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.version += 1
 
     def _trim(self) -> None:
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
+            self.version += 1
 
 
 _memories: dict[str, HotMemory] = {}
@@ -209,6 +228,11 @@ class HotStore:
 
     def __repr__(self) -> str:
         return f"HotStore({self.store!r}, size={self.memory.size})"
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock held answers' expiries are measured by (the one the store's TTLs follow)."""
+        return self._clock
 
     @property
     def backend(self) -> str:

@@ -50,7 +50,9 @@ def test_held_answers_are_not_read_again(tmp_path: Path) -> None:
     hot.put_many(P, V, {"a@x.com": answer(), "b@x.com": answer()}, ttl=None)
     assert backend.read == 0
     assert hot.get_many(P, V, ["a@x.com", "b@x.com", "c@x.com"]) == {
-        "a@x.com": answer(), "b@x.com": answer()}
+        "a@x.com": answer(),
+        "b@x.com": answer(),
+    }
     assert backend.read == 1  # only the key memory does not hold
     first = hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"]
     again = hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"]
@@ -126,3 +128,29 @@ def test_a_claim_that_is_mine_drops_what_memory_holds(tmp_path: Path) -> None:
     hot.put_many(P, V, {"u@x.com": answer("unknown", retryable=True)}, ttl=None)
     got = hot.claim(P, V, ["u@x.com"], owner="me", ttl=60, skip_retryable=True)
     assert got.mine == ["u@x.com"] and len(hot.memory) == 0
+
+
+def test_the_version_moves_when_a_held_answer_goes_before_its_time(tmp_path: Path) -> None:
+    """What faces derive from held answers (the Excel memo) lives as long as the version."""
+    clock = FakeClock()
+    hot, _ = _pair(tmp_path, clock, size=3)
+    memory = hot.memory
+    start = memory.version
+    hot.put_many(P, V, {"a@x.com": answer(), "b@x.com": answer()}, ttl=None)
+    hot.get_answers(P, V, ["a@x.com", "b@x.com", "new@x.com"], Verification)
+    memory.drop(P, V, ["absent@x.com"])
+    assert memory.version == start  # adding, reading and dropping nothing change nothing
+    held = memory.held(P, V, "a@x.com")
+    assert held is not None and held[0] is not None and held[0].status.value == "deliverable"
+    assert held[1] == clock.now + MAX_AGE and memory.held(P, V, "new@x.com") is None
+    steps = [
+        lambda: hot.put_many(P, V, {"a@x.com": answer("risky")}, ttl=None),  # an overwrite
+        lambda: memory.drop(P, V, ["a@x.com"]),
+        lambda: hot.put_many(P, V, {f"u{i}@x.com": answer() for i in range(3)}, ttl=None),
+        lambda: hot.forget("u0@x.com"),
+        lambda: hot.clear(),
+    ]
+    for step in steps:
+        before = memory.version
+        step()
+        assert memory.version > before

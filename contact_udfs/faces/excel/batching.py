@@ -38,7 +38,8 @@ from .errors import error_text, known_secrets, redact
 
 __all__ = [
     "DEFAULT_WAIT_S", "DEFAULT_WINDOW_MS", "Gatherer", "Outcome", "Tracker", "answer_many",
-    "answer_one", "error_text", "known_secrets", "redact", "wait_for_background", "wait_seconds",
+    "answer_one", "error_text", "known_secrets", "redact", "run_many", "wait_for_background",
+    "wait_seconds",
     "window_seconds",
 ]  # fmt: skip
 
@@ -197,36 +198,55 @@ def answer_many(
     the short wait are handed to a background run.
     """
     items = list(items)
-    client: Client | None = None
     try:
-        client = default_client()
-        keys = _keys(operation, items)
-        busy = TRACKER.progress(operation, keys, ignore=holder)
-        failed = TRACKER.failures(operation, keys)
-        out: list[Outcome] = [Outcome(error="no answer")] * len(items)
-        if busy or failed:
-            send: list[int] = []
-            for i, key in enumerate(keys):
-                if key in failed or key in busy:
-                    why = failed.get(key)  # type: ignore[arg-type]
-                    out[i] = Outcome(error=why, pending=None if why else busy[key])  # type: ignore[index]
-                else:
-                    send.append(i)
-        else:  # the usual recalculation: nothing in flight, nothing failed
-            send = list(range(len(items)))
-        if not send:
-            return out
-        run = client.run(operation, [items[i] for i in send], poll_timeout=wait_seconds())
-        progress = (run.report.distinct - run.report.pending, run.report.distinct)
-        for i, answer in zip(send, run.results, strict=True):
-            waiting = answer.reason == "pending" and answer.retryable
-            out[i] = Outcome(pending=progress) if waiting else Outcome(answer=answer)
-        later = [items[i] for i in send if out[i].pending is not None]
-        if later:
-            _finish_in_background(client, operation, later, holder)
-        return out
+        return run_many(operation, items, holder=holder)
     except Exception as exc:
-        return [Outcome(error=error_text(exc, client))] * len(items)
+        return [Outcome(error=error_text(exc, _client()))] * len(items)
+
+
+def _client() -> Client | None:
+    try:
+        return default_client()
+    except Exception:
+        return None
+
+
+def run_many(
+    operation: Operation, items: Sequence[object], *, holder: Work | None = None,
+    answered_elsewhere: int = 0,
+) -> list[Outcome]:  # fmt: skip
+    """:func:`answer_many`, raising what stops the whole call (a key refused, the budget,
+    the configuration) instead of telling every item; ``answered_elsewhere`` distinct
+    contacts of the same range, answered without this call, count in ``PENDING (n/N)``
+    as they would have in it."""
+    items = list(items)
+    client = default_client()
+    keys = _keys(operation, items)
+    busy = TRACKER.progress(operation, keys, ignore=holder)
+    failed = TRACKER.failures(operation, keys)
+    out: list[Outcome] = [Outcome(error="no answer")] * len(items)
+    if busy or failed:
+        send: list[int] = []
+        for i, key in enumerate(keys):
+            if key in failed or key in busy:
+                why = failed.get(key)  # type: ignore[arg-type]
+                out[i] = Outcome(error=why, pending=None if why else busy[key])  # type: ignore[index]
+            else:
+                send.append(i)
+    else:  # the usual recalculation: nothing in flight, nothing failed
+        send = list(range(len(items)))
+    if not send:
+        return out
+    run = client.run(operation, [items[i] for i in send], poll_timeout=wait_seconds())
+    distinct = run.report.distinct + answered_elsewhere
+    progress = (distinct - run.report.pending, distinct)
+    for i, answer in zip(send, run.results, strict=True):
+        waiting = answer.reason == "pending" and answer.retryable
+        out[i] = Outcome(pending=progress) if waiting else Outcome(answer=answer)
+    later = [items[i] for i in send if out[i].pending is not None]
+    if later:
+        _finish_in_background(client, operation, later, holder)
+    return out
 
 
 def _finish_in_background(

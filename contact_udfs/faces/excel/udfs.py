@@ -14,14 +14,16 @@ Cell rules, the same for every formula (a range gives one answer row per input r
 * a key, quota, budget or configuration problem shows one message such as
   ``#ERROR: dropcontact: ...``; nothing is ever raised into Excel and keys never show.
 
-How calls are batched and how long they wait is in :mod:`contact_udfs.faces.excel.batching`.
+How calls are batched and how long they wait is in :mod:`contact_udfs.faces.excel.batching`;
+how a recalculation of cells already answered skips all of it, in
+:mod:`contact_udfs.faces.excel.memo`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, TypeVar
@@ -33,6 +35,7 @@ from ...core.items import Item, normalize_item
 from ...identity import domain_from, error_message, normalize_email
 from ...models import RESULT_TYPES, Answer, Operation, Status
 from . import batching as batch
+from .memo import Kept, Memo, cell_key, engine_key, memo_for, record_key, shown
 
 try:
     import xlwings as xw
@@ -93,11 +96,17 @@ class _Text(str):
 
 
 def _grid(value: Any) -> Grid:
-    """Rows of cells from a range (2-D), a column given as a flat list, or one value."""
+    """Rows of cells from a range (2-D), a column given as a flat list, or one value.
+
+    Rows that are lists already are used as they are, not copied: the formulas only
+    read them."""
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
-        return [list(row) if isinstance(row, (list, tuple)) else [row] for row in value]
+        return [
+            row if type(row) is list else list(row) if isinstance(row, (list, tuple)) else [row]
+            for row in value
+        ]
     return [[value]]
 
 
@@ -151,15 +160,19 @@ def _record(values: list[Any], operation: Operation) -> dict[str, Any] | _Text:
     return record
 
 
-def _parallel(columns: list[list[Any]], operation: Operation) -> list[dict[str, Any] | _Text]:
-    """Rows from parallel ranges; a single cell applies to every row."""
+def _parallel(
+    columns: list[list[Any]], operation: Operation
+) -> list[tuple[list[Any] | None, dict[str, Any] | _Text]]:
+    """(the row's cells, its record) from parallel ranges; a single cell applies to every
+    row, and a row some ranges are too short for has no cells."""
     n = max(len(c) for c in columns)
-    rows: list[dict[str, Any] | _Text] = []
+    rows: list[tuple[list[Any] | None, dict[str, Any] | _Text]] = []
     for i in range(n):
         if any(len(c) != 1 and i >= len(c) for c in columns):
-            rows.append(_error("ranges differ in length"))
+            rows.append((None, _error("ranges differ in length")))
             continue
-        rows.append(_record([c[0] if len(c) == 1 else c[i] for c in columns], operation))
+        values = [c[0] if len(c) == 1 else c[i] for c in columns]
+        rows.append((values, _record(values, operation)))
     return rows
 
 
@@ -250,6 +263,76 @@ def _answers(operation: Operation, prepared: list[Any]) -> list[batch.Outcome | 
     return out
 
 
+def _memo(operation: Operation, cols: tuple[str, ...]) -> Memo | None:
+    """The formula's memo of answered cells; None without one (or when the client cannot
+    be built: the full path then shows why, cell by cell, as it always did)."""
+    try:
+        return memo_for(default_client(), operation, cols)
+    except Exception:
+        return None
+
+
+def _kept(item: Any, outcome: batch.Outcome | _Text) -> tuple[bool, Answer | None]:
+    """(whether the memo may look at this cell, its answer): a cell answered without
+    anyone asked has no answer; a pending or failed one is never kept."""
+    if isinstance(item, _Text):
+        return True, None
+    if isinstance(outcome, batch.Outcome) and outcome.answer is not None:
+        return outcome.pending is None and outcome.error is None, outcome.answer
+    return False, None
+
+
+def _verified(
+    flat: list[Any], hits: list[Kept | None], cols: tuple[str, ...]
+) -> tuple[list[Sequence[Any]], list[tuple[Any, Any, Any, list[Any]]]]:
+    """The cells of each address cell, and what the memo may keep of them: cells the memo
+    holds (``hits``) as kept, the others through the engine in one call, as if the whole
+    range were in it (``PENDING (n/N)`` counts it all, and a failure of the call is told
+    in every cell the engine would have answered)."""
+    op = Operation.VERIFY
+    todo = [i for i, hit in enumerate(hits) if hit is None]
+    items = {i: _screen_email(flat[i]) for i in todo}
+    outcomes: dict[int, batch.Outcome | _Text] = {
+        i: item for i, item in items.items() if isinstance(item, _Text)
+    }
+    asked = [i for i in todo if i not in outcomes]
+    answered = [hit for hit in hits if hit is not None and engine_key(hit) is not None]
+    failed: batch.Outcome | None = None
+    if asked:
+        try:
+            got = _ask_rest([items[i] for i in asked], answered)
+        except Exception as exc:
+            failed = batch.Outcome(error=batch.error_text(exc))
+            got = [failed] * len(asked)
+        outcomes.update(zip(asked, got, strict=True))
+    rendered: list[Sequence[Any]] = []
+    kept: list[tuple[Any, Any, Any, list[Any]]] = []
+    for i, (cell, hit) in enumerate(zip(flat, hits, strict=True)):
+        if hit is not None:
+            if failed is not None and engine_key(hit) is not None:  # it would be told
+                rendered.append(_render(op, failed, cols))
+            else:
+                rendered.append(shown(hit))
+            continue
+        outcome = outcomes[i]
+        cells = _render(op, outcome, cols)
+        rendered.append(cells)
+        may, answer = _kept(items[i], outcome)
+        if may:
+            kept.append((cell_key(cell), items[i], answer, cells))
+    return rendered, kept
+
+
+def _ask_rest(todo: list[Any], answered: list[Kept]) -> list[batch.Outcome]:
+    """Outcomes for the cells the memo does not hold, ``answered`` being those it does
+    that the engine had answered: a range is one call, a lone cell a single-cell one."""
+    if len(todo) + len(answered) == 1:
+        return [batch.answer_one(Operation.VERIFY, todo[0])]
+    mine = {normalize_item(Operation.VERIFY, item).key for item in todo}
+    elsewhere = len({engine_key(hit) for hit in answered} - mine - {""})
+    return batch.run_many(Operation.VERIFY, todo, answered_elsewhere=elsewhere)
+
+
 def _safe(compute: Callable[[], Any]) -> Any:
     """Run a formula body: any failure becomes one #ERROR cell, and keys are blanked."""
     try:
@@ -264,11 +347,20 @@ def _safe(compute: Callable[[], Any]) -> Any:
         return result
     if isinstance(result, str):
         return batch.redact(result, secrets)
-    if isinstance(result, list):
+    if isinstance(result, list) and _mentions(result, secrets):
         return [
             [batch.redact(c, secrets) if isinstance(c, str) else c for c in row] for row in result
         ]
     return result
+
+
+def _mentions(grid: Grid, secrets: set[str]) -> bool:
+    """Whether any text cell holds a key: one search of all of them joined by NUL (no
+    key holds one, so no match can span two cells), not one per cell and key."""
+    if any("\0" in secret for secret in secrets):
+        return True
+    joined = "\0".join(c for row in grid for c in row if isinstance(c, str))
+    return any(secret in joined for secret in secrets)
 
 
 def _header(cols: tuple[str, ...], width: int) -> list[Any]:
@@ -294,13 +386,25 @@ def VERIFY_EMAIL(emails, field="status", header=False):  # noqa: N802 - Excel na
     def compute() -> Grid:
         cols = _columns(Operation.VERIFY, field)
         grid = _grid(emails)
-        items = [_screen_email(cell) for row in grid for cell in row]
-        answers = iter(_answers(Operation.VERIFY, items))
         out: Grid = [_header(cols, max(len(r) for r in grid))] if _truthy(header) and grid else []
+        memo = _memo(Operation.VERIFY, cols)
+        if memo is None:
+            flat = [cell for row in grid for cell in row]
+            rendered, _ = _verified(flat, [None] * len(flat), cols)
+        else:
+            version, now = memo.start()
+            rows = memo.rows(grid, now)
+            if rows is not None:  # every cell answered before, and still held: no engine
+                out.extend(rows)
+                return out
+            flat = [cell for row in grid for cell in row]
+            rendered, kept = _verified(flat, memo.lookup(flat, now), cols)
+            memo.keep(version, now, kept)
+        cells = iter(rendered)
         for row in grid:
             line: list[Any] = []
             for _ in row:
-                line.extend(_render(Operation.VERIFY, next(answers), cols))
+                line.extend(next(cells))
             out.append(line)
         return out
 
@@ -310,9 +414,26 @@ def VERIFY_EMAIL(emails, field="status", header=False):  # noqa: N802 - Excel na
 def _people(operation: Operation, first_name: Any, last_name: Any, where: Any, field: Any,
             header: Any) -> Grid:  # fmt: skip
     cols = _columns(operation, field)
-    rows = _parallel([_flat(first_name), _flat(last_name), _flat(where)], operation)
+    columns = [_flat(first_name), _flat(last_name), _flat(where)]
     out: Grid = [list(cols)] if _truthy(header) else []
-    out.extend(_render(operation, a, cols) for a in _answers(operation, rows))
+    memo = _memo(operation, cols)
+    if memo is not None:
+        version, now = memo.start()
+        rows = memo.records(columns, now)
+        if rows is not None:  # every row answered before, and still held: no engine
+            out.extend(rows)
+            return out
+    parallel = _parallel(columns, operation)
+    records = [record for _, record in parallel]
+    kept = []
+    for (values, record), outcome in zip(parallel, _answers(operation, records), strict=True):
+        cells = _render(operation, outcome, cols)
+        out.append(cells)
+        may, answer = _kept(record, outcome)
+        if may and values is not None:
+            kept.append((record_key(values), record, answer, cells))
+    if memo is not None:
+        memo.keep(version, now, kept)
     return out
 
 

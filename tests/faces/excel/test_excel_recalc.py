@@ -7,35 +7,11 @@ import os
 from typing import Any
 
 import pytest
-from excel_helpers import column
+from excel_helpers import column, count_store_reads
 
-import contact_udfs.api as api
 import contact_udfs.identity.emails as emails_module
 from contact_udfs.faces.excel import udfs as excel
 from contact_udfs.sandbox import Sandbox, get_world
-
-
-def _count_store_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    counts = {"keys": 0}
-    opener = api.open_store
-
-    class Counting:
-        def __init__(self, store: Any) -> None:
-            self.store, self.location = store, store.location
-
-        def get_many(self, provider: str, operation: str, keys: Any) -> Any:
-            counts["keys"] += len(keys)
-            return self.store.get_many(provider, operation, keys)
-
-        def claim(self, provider: str, operation: str, keys: Any, **kw: Any) -> Any:
-            counts["keys"] += len(keys)
-            return self.store.claim(provider, operation, keys, **kw)
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.store, name)
-
-    monkeypatch.setattr(api, "open_store", lambda location: Counting(opener(location)))
-    return counts
 
 
 def _count_normalize(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
@@ -54,7 +30,7 @@ def _count_normalize(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 def test_a_recalculation_reads_nothing_from_the_store(
     excel_env: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reads = _count_store_reads(monkeypatch)
+    reads = count_store_reads(monkeypatch)
     emails = get_world(0).sample_emails(600, 7)
     cells = emails + [f"  {e.upper()} " for e in emails[:300]] + [None, "", "not an email"]
     first = excel.VERIFY_EMAIL(column(cells))

@@ -181,8 +181,27 @@ class Answer:
 
     @classmethod
     def from_stored(cls: type[A], data: dict[str, Any]) -> A:
-        """An answer the store kept, read back: marked ``from_cache``, whatever it was saved as."""
-        return cls.from_dict({**data, "from_cache": True})
+        """An answer the store kept, read back: marked ``from_cache``, whatever it was saved as.
+
+        Built as :meth:`from_values` builds (the state set at once), then converted by
+        ``__post_init__``, not through the frozen ``__init__`` that sets each field on its
+        own: a cached run of a million contacts reads a million answers. Unknown keys
+        (``kind``, fields of older versions) are ignored, as :meth:`from_dict` does.
+        """
+        names = _init_names(cls)
+        plain, factories = _defaults(cls)
+        new = object.__new__(cls)
+        state = new.__dict__
+        state.update(plain)
+        state.update(data)
+        for name in state.keys() - names:
+            del state[name]
+        for name, factory in factories:
+            if name not in state:
+                state[name] = factory()
+        state["from_cache"] = True
+        new.__post_init__()
+        return new
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)

@@ -18,7 +18,15 @@ from typing import Any
 from ..models import RESULT_TYPES, Answer, Operation
 from .columns import COLUMNS, DEFAULT_PREFIX, cell
 
-__all__ = ["DTYPES", "answer_array", "answer_targets", "attach", "output_dtype", "take"]
+__all__ = [
+    "DTYPES",
+    "RowColumn",
+    "answer_array",
+    "answer_targets",
+    "attach",
+    "output_dtype",
+    "take",
+]
 
 #: answer field -> output dtype; every other field is ``string``
 DTYPES: dict[str, str] = {
@@ -58,6 +66,66 @@ def answer_array(answers: Sequence[Answer | None], name: str) -> Any:
     """Field ``name`` of every answer as an array of :func:`output_dtype` (None: missing)."""
     return _array([None if a is None else getattr(a, name, None) for a in answers],
                   output_dtype(name))  # fmt: skip
+
+
+class RowColumn:
+    """One output column of ``rows`` rows, filled slice by slice where the slice's answers go.
+
+    Why: a frame is answered in slices of distinct values spread over all its rows, and
+    writing one slice must cost what the slice holds, not what the column holds. Flags,
+    numbers and times are written in place; a text column backed by Arrow would copy
+    itself whole on every write (a million rows, a hundred slices), so text is kept as
+    codes into the texts seen so far (statuses, reasons and providers repeat: a handful
+    of texts for a million rows) and becomes a column once, by :meth:`column`.
+    """
+
+    __slots__ = ("_codes", "_texts", "_values", "name")
+
+    def __init__(self, name: str, rows: int) -> None:
+        import numpy as np
+
+        self.name = name
+        self._texts: dict[str, int] = {}
+        self._codes: Any = None
+        self._values: Any = None
+        if output_dtype(name) == "string":
+            self._codes = np.full(rows, -1, dtype=np.int32)  # -1: missing
+        else:
+            self._values = take(answer_array([None], name), np.zeros(rows, dtype=np.intp))
+
+    def fill(self, answers: Sequence[Answer | None], where: Any, pick: Any) -> None:
+        """Rows ``where`` get the field of ``answers[pick]`` (positions, element-wise)."""
+        if not len(where):
+            return
+        if self._codes is None:
+            self._values[where] = take(answer_array(answers, self.name), pick)
+            return
+        self._codes[where] = self._text_codes(answers)[pick]
+
+    def column(self) -> Any:
+        """The finished column (rows no slice answered are missing)."""
+        import pandas as pd
+
+        if self._codes is None:
+            return self._values
+        texts = pd.array(list(self._texts), dtype=output_dtype(self.name))
+        return texts.take(self._codes, allow_fill=True)
+
+    def _text_codes(self, answers: Sequence[Answer | None]) -> Any:
+        """Each answer's text as its code (-1 for none); new texts join the table."""
+        import numpy as np
+        import pandas as pd
+
+        name = self.name
+        values = [None if a is None else getattr(a, name, None) for a in answers]
+        local, uniques = pd.factorize(
+            np.array([v if v is None or type(v) is str else _text(v) for v in values],
+                     dtype=object)
+        )  # fmt: skip
+        table = self._texts
+        known = np.array([table.setdefault(t, len(table)) for t in uniques] + [-1],
+                         dtype=np.int32)  # fmt: skip
+        return known[local]  # a missing text's -1 picks the trailing -1
 
 
 def take(array: Any, codes: Any) -> Any:

@@ -42,7 +42,9 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +52,7 @@ from ..config import PAID_PROVIDERS
 from ..models import Answer
 from .base import ClaimResult, JobRecord, Store
 
-__all__ = ["DEFAULT_SIZE", "MAX_AGE", "HotMemory", "HotStore", "memory_for"]
+__all__ = ["DEFAULT_SIZE", "MAX_AGE", "HotMemory", "HotStore", "memory_for", "passing_through"]
 
 #: answers held per store location by default (``CONTACT_UDFS_HOT_CACHE``)
 DEFAULT_SIZE = 20_000
@@ -58,6 +60,26 @@ DEFAULT_SIZE = 20_000
 MAX_AGE = 300.0
 
 _Key = tuple[str, str, str]
+
+#: set by :func:`passing_through`: answers read or saved are handed on, not held
+_passing: ContextVar[bool] = ContextVar("contact_udfs_hot_passing", default=False)
+
+
+@contextmanager
+def passing_through() -> Iterator[None]:
+    """In this block (this thread or task), answers read or saved are not held.
+
+    Why: a bulk run over far more distinct contacts than the memory holds (a
+    million-row frame, slice after slice) would hold each slice's answers only to
+    evict them for the next slice's - all cost, no hit - and evict what a smaller
+    workload had held. Answers already held are still served; not holding is always
+    safe (a key not in memory is read from the store).
+    """
+    token = _passing.set(True)
+    try:
+        yield
+    finally:
+        _passing.reset(token)
 
 
 class _Entry:
@@ -261,7 +283,10 @@ class HotStore:
             return found
         read = self.store.get_many(provider, operation, missing)
         if read:
-            held = self.memory.hold(provider, operation, read, self._expiries(read, now))
+            if _passing.get():  # handed on, not kept
+                held = {key: _Entry(data, now) for key, data in read.items()}
+            else:
+                held = self.memory.hold(provider, operation, read, self._expiries(read, now))
             found.update(held)
             if len(found) > len(held):  # keep the order of ``keys``
                 found = {key: found[key] for key in dict.fromkeys(keys) if key in found}
@@ -295,7 +320,7 @@ class HotStore:
         owner: str | None = None,
     ) -> None:
         self.store.put_many(provider, operation, answers, ttl=ttl, emails=emails, owner=owner)
-        if answers:
+        if answers and not _passing.get():
             now = self._clock()
             life = self._max_age if ttl is None else min(ttl, self._max_age)
             # held as given, not copied: callers hand over fresh dicts (``Answer.to_dict``)
@@ -314,7 +339,7 @@ class HotStore:
         result = self.store.claim(
             provider, operation, keys, owner=owner, ttl=ttl, skip_retryable=skip_retryable
         )
-        if result.cached:  # what another process saved meanwhile: fresh, keep it
+        if result.cached and not _passing.get():  # another process saved them meanwhile
             fresh = {k: dict(v) for k, v in result.cached.items()}
             self.memory.hold(provider, operation, fresh, self._expiries(fresh, self._clock()))
         if result.mine:  # unanswered in the store: nothing held for them may be served

@@ -22,14 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ...api import Client, default_client
-from ...core.answer_columns import (
-    DTYPES,
-    answer_array,
-    answer_targets,
-    attach,
-    output_dtype,
-    take,
-)
+from ...core.answer_columns import DTYPES, RowColumn, answer_targets, attach, output_dtype
 from ...core.columns_detect import check_mapping, distinct_inputs
 from ...core.reports import Estimate, RunReport
 from ...models import Operation
@@ -143,7 +136,7 @@ def _solve(
 ) -> tuple[dict[str, Any], RunReport, bool]:
     distinct = distinct_inputs(df, op, mapping)
     rows = _Rows(np.asarray(distinct.codes, dtype=np.intp))
-    columns = {name: rows.empty(name) for name in names}
+    columns = {name: RowColumn(name, rows.n) for name in names}
     local: list[Any] = []
     done = 0
 
@@ -154,15 +147,14 @@ def _solve(
         local.append(np.fromiter((a is not None and a.provider == "validation" for a in answers),
                                  dtype=bool, count=len(answers)))  # fmt: skip
         where, pick = rows.of(done, done + len(answers))
-        if len(where):
-            for name in names:
-                columns[name][where] = take(answer_array(answers, name), pick)
+        for column in columns.values():
+            column.fill(answers, where, pick)
         done += len(answers)
 
     report, cancelled = _ask(client or default_client(), op, distinct.items, opts, collect)
     flags = np.concatenate(local) if local else np.zeros(0, dtype=bool)
     report.rows, report.invalid = len(df), int(flags[distinct.codes].sum())
-    out = {target: columns.pop(name) for name, target in zip(names, targets, strict=True)}
+    out = {target: columns.pop(name).column() for name, target in zip(names, targets, strict=True)}
     return out, report, cancelled
 
 
@@ -179,7 +171,3 @@ class _Rows:
         """(row positions, index into the slice) for distinct values ``start:stop``."""
         lo, hi = np.searchsorted(self.sorted, [start, stop])
         return self.order[lo:hi], self.sorted[lo:hi] - start
-
-    def empty(self, name: str) -> Any:
-        """A column of the field's dtype, every row missing until its slice answers."""
-        return take(answer_array([None], name), np.zeros(self.n, dtype=np.intp))

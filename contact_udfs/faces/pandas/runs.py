@@ -21,7 +21,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from ...api import Client
-from ...core.bulk import paused_gc
+from ...core.bulk import paused_gc, streaming
 from ...core.reports import RunReport
 from ...exceptions import BudgetExceededError
 from ...models import Answer, Operation
@@ -57,7 +57,8 @@ def _ask(
     if limit is not None and len(items) > size:
         # slices spend one after another: refuse up front, as one engine call would
         _refuse_over_budget(client, op, items, opts, limit)
-    with _Bar(opts.progress, len(items), f"contacts.{op.value}") as bar:
+    bar = _Bar(opts.progress, len(items), f"contacts.{op.value}")
+    with bar, streaming(getattr(client, "store", None), len(items)):
         for start in range(0, len(items), size):
             if opts.cancel is not None and opts.cancel.is_set():
                 collect([None] * (len(items) - start))

@@ -26,6 +26,7 @@ from ...core.answer_columns import DTYPES, RowColumn, answer_targets, attach, ou
 from ...core.columns_detect import check_mapping, distinct_inputs
 from ...core.reports import Estimate, RunReport
 from ...models import Operation
+from .distinct import distinct_cells
 from .runs import ProgressArg, _ask, _Slices
 
 __all__ = [
@@ -134,8 +135,13 @@ def _solve(
     client: Client | None,
     opts: _Slices,
 ) -> tuple[dict[str, Any], RunReport, bool]:
-    distinct = distinct_inputs(df, op, mapping)
-    rows = _Rows(np.asarray(distinct.codes, dtype=np.intp))
+    cells = distinct_cells(df[mapping["email"]]) if op is Operation.VERIFY else None
+    if cells is None:
+        distinct = distinct_inputs(df, op, mapping)
+        codes, items = distinct.codes, distinct.items
+    else:  # Arrow text: no Python string per cell before its slice is asked
+        codes, items = cells.codes, cells
+    rows = _Rows(codes)
     columns = {name: RowColumn(name, rows.n) for name in names}
     local: list[Any] = []
     done = 0
@@ -151,9 +157,9 @@ def _solve(
             column.fill(answers, where, pick)
         done += len(answers)
 
-    report, cancelled = _ask(client or default_client(), op, distinct.items, opts, collect)
+    report, cancelled = _ask(client or default_client(), op, items, opts, collect)
     flags = np.concatenate(local) if local else np.zeros(0, dtype=bool)
-    report.rows, report.invalid = len(df), int(flags[distinct.codes].sum())
+    report.rows, report.invalid = len(df), int(flags[codes].sum())
     out = {target: columns.pop(name).column() for name, target in zip(names, targets, strict=True)}
     return out, report, cancelled
 

@@ -46,7 +46,7 @@ Collect = Callable[[Sequence[Answer | None]], None]
 
 
 def _ask(
-    client: Client, op: Operation, items: list[Any], opts: _Slices, collect: Collect
+    client: Client, op: Operation, items: Sequence[Any], opts: _Slices, collect: Collect
 ) -> tuple[RunReport, bool]:
     """Run the engine slice by slice, handing each slice's answers to ``collect`` as it
     finishes (so they can become columns and be let go); the items a cancel left
@@ -79,9 +79,9 @@ def _ask(
 
 
 def _refuse_over_budget(
-    client: Client, op: Operation, items: list[Any], opts: _Slices, limit: float
+    client: Client, op: Operation, items: Sequence[Any], opts: _Slices, limit: float
 ) -> None:
-    est = client.estimate(items, op, providers=opts.providers, retry_unknown=opts.retry_unknown)
+    est = client.estimate(items[:], op, providers=opts.providers, retry_unknown=opts.retry_unknown)
     paid = next((s for s in est.steps if s.credits), None)
     if paid is not None and paid.credits > limit:
         raise BudgetExceededError({paid.provider: paid.credits}, limit)

@@ -1,0 +1,92 @@
+"""The distinct cells of an Arrow text column, without a Python object per cell.
+
+Why: ``pd.factorize`` of a million-row Arrow string column builds a hash table
+several times the size of the text (130 MiB at a million rows), and the
+distinct values it returns become a million Python strings before the first
+slice is asked. Here the cells are grouped by a stable sort of the column
+(an index per row), and a slice's distinct values become Python strings only
+when that slice is asked (:meth:`Cells.__getitem__`), so what a run holds for
+its input is a few integers per row.
+
+The result is the one ``factorize`` gives: distinct values in order of first
+appearance, each row coded by its value, missing cells one last item ``None``.
+Columns not stored as Arrow text take the general path
+(:func:`~contact_udfs.core.columns_detect.distinct_inputs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, overload
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Cells", "distinct_cells"]
+
+#: sorted neighbours compared per block (bounds the strings one comparison copies)
+_BLOCK = 1 << 16
+
+
+class Cells(Sequence[Any]):
+    """Distinct cells of a column; ``codes`` gives each row's position among them."""
+
+    def __init__(self, arrow: Any, firsts: Any, codes: Any, missing: bool) -> None:
+        self._arrow = arrow
+        #: row of each distinct value's first appearance, in item order
+        self._firsts = firsts
+        #: per row, the position of its cell in this sequence
+        self.codes = codes
+        self._missing = missing
+
+    def __len__(self) -> int:
+        return len(self._firsts) + self._missing
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            stop = max(start, stop)
+            values = self._arrow.take(self._firsts[start:stop]).to_pylist()
+            if self._missing and stop == len(self) and start < stop:
+                values.append(None)
+            return values
+        at = index + len(self) if index < 0 else index
+        if not 0 <= at < len(self):
+            raise IndexError(index)
+        return self[at : at + 1][0]
+
+
+def distinct_cells(values: pd.Series) -> Cells | None:
+    """The distinct cells of ``values`` when it is Arrow-backed text, else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if getattr(values.dtype, "storage", None) != "pyarrow" or not isinstance(
+        values.dtype, pd.StringDtype
+    ):
+        return None
+    arrow = values.array.__arrow_array__()
+    if isinstance(arrow, pa.Array):
+        arrow = pa.chunked_array([arrow])
+    n = len(arrow)
+    valid = n - arrow.null_count
+    order = np.asarray(pc.sort_indices(arrow)).astype(np.intp, copy=False)[:valid]  # nulls last
+    starts = np.ones(valid, dtype=bool)  # where a new value begins, in sorted order
+    for lo in range(1, valid, _BLOCK):
+        hi = min(lo + _BLOCK, valid)
+        block = arrow.take(order[lo - 1 : hi])
+        starts[lo:hi] = ~pc.equal(block[1:], block[:-1]).to_numpy(zero_copy_only=False)
+    group = np.cumsum(starts, dtype=np.int32) - 1
+    first = order[starts]  # the sort is stable: each value's first row
+    rank = np.argsort(first, kind="stable")  # values in order of first appearance
+    renumber = np.empty(len(first), dtype=np.int32)
+    renumber[rank] = np.arange(len(first), dtype=np.int32)
+    codes = np.full(n, len(first), dtype=np.int32)  # missing cells: the last item
+    codes[order] = renumber[group]
+    return Cells(arrow, first[rank], codes, valid < n)

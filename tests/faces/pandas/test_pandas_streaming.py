@@ -1,0 +1,132 @@
+"""How ``df.contacts`` streams a big frame: what it holds, not how long it takes.
+
+The distinct cells of an Arrow text column are found without a Python string per
+cell (:mod:`contact_udfs.faces.pandas.distinct`), the answer columns are filled
+slice by slice (:class:`~contact_udfs.core.answer_columns.RowColumn`), and a run
+over more distinct contacts than the hot layer holds passes its answers through.
+Each is checked against the plain way of doing the same thing.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+import contact_udfs.faces.pandas.distinct as distinct_mod
+from contact_udfs import Client
+from contact_udfs.core.answer_columns import RowColumn, answer_array, take
+from contact_udfs.core.bulk import streaming
+from contact_udfs.core.columns_detect import distinct_inputs
+from contact_udfs.faces.pandas.distinct import distinct_cells
+from contact_udfs.faces.pandas.frames import run_frame
+from contact_udfs.models import Status, Verification
+
+CELLS = [None, "", "ada@acme.com", "ADA@acme.com", " ada@acme.com", "b@x.io", "é@x.io", "zz"]
+
+
+def _column(values: list[str | None], chunks: int = 1) -> pd.Series:
+    """``values`` as pandas' Arrow text (``str``), cut into ``chunks`` Arrow chunks."""
+    size = -(-len(values) // chunks) if values else 1
+    parts = [pd.Series(values[i : i + size], dtype="str") for i in range(0, len(values), size)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="str")
+
+
+@pytest.mark.parametrize("block", [distinct_mod._BLOCK, 3])
+def test_distinct_cells_are_what_factorize_gives(monkeypatch: pytest.MonkeyPatch, block: int):
+    monkeypatch.setattr(distinct_mod, "_BLOCK", block)
+    rng = random.Random(7)
+    for _ in range(60):
+        values = [rng.choice(CELLS) for _ in range(rng.randint(0, 40))]
+        column = _column(values, chunks=rng.randint(1, 3))
+        cells = distinct_cells(column)
+        want = distinct_inputs(pd.DataFrame({"e": column}), "verify", {"email": "e"})
+        assert cells is not None
+        assert cells[:] == want.items  # first appearance order, missing last as None
+        assert len(cells) == len(want.items)
+        assert cells.codes.tolist() == want.codes.tolist()
+        if len(cells):
+            assert cells[-1] == want.items[-1] and cells[0] == want.items[0]
+            assert cells[1:3] == want.items[1:3]
+
+
+def test_only_arrow_text_takes_the_sorted_path():
+    assert distinct_cells(pd.Series(["a@x.io"], dtype=object)) is None
+    assert distinct_cells(pd.Series(["a@x.io"], dtype="string[python]")) is None
+    assert distinct_cells(pd.Series(["a@x.io", None], dtype="string[pyarrow]"))[:] == [
+        "a@x.io",
+        None,
+    ]
+
+
+def test_arrow_text_and_objects_give_the_same_frame_over_many_slices(local_client: Client):
+    rng = random.Random(3)
+    pool = [f"user{i}@example.com" for i in range(40)] + ["not an email", None]
+    values = [rng.choice(pool) for _ in range(300)]
+    values = [v.upper() if v and rng.random() < 0.2 else v for v in values]
+    arrow = pd.DataFrame({"email": pd.Series(values, dtype="str")})
+    plain = pd.DataFrame({"email": pd.Series(values, dtype=object)})
+    got = run_frame(arrow, "verify", {"email": "email"}, client=local_client, chunk_size=7,
+                    progress=False)  # fmt: skip
+    want = run_frame(plain, "verify", {"email": "email"}, client=local_client, chunk_size=1000,
+                     progress=False)  # fmt: skip
+    answers = [c for c in got.frame.columns if c != "email"]
+    assert_frame_equal(got.frame[answers], want.frame[answers].assign(
+        email_from_cache=got.frame["email_from_cache"]))  # fmt: skip
+    assert got.report.rows == want.report.rows == 300
+    assert got.report.invalid == want.report.invalid > 0
+
+
+def test_a_row_column_filled_by_slices_equals_the_column_taken_at_once():
+    answers = [
+        Verification(status=Status.DELIVERABLE, reason="ok", free=True, provider="local"),
+        Verification(status=Status.RISKY, reason=None, free=False, provider="local"),
+        None,
+        Verification(status=Status.UNKNOWN, reason="ok", provider="other"),
+    ]
+    codes = np.array([3, 0, 0, 2, 1, 3, 1, 0])
+    for name in ("status", "reason", "free", "provider", "checked_at", "suggestion"):
+        column = RowColumn(name, len(codes))
+        for lo, hi in ((0, 2), (2, 4)):  # two slices of two distinct answers each
+            where = np.flatnonzero((codes >= lo) & (codes < hi))
+            column.fill(answers[lo:hi], where, codes[where] - lo)
+        want = take(answer_array(answers, name), codes)
+        assert pd.Series(column.column()).equals(pd.Series(want)), name
+        assert str(pd.Series(column.column()).dtype) == str(pd.Series(want).dtype)
+
+
+def test_rows_no_slice_answered_stay_missing():
+    column = RowColumn("status", 4)
+    column.fill([Verification(status=Status.RISKY)], np.array([2]), np.array([0]))
+    assert pd.Series(column.column()).isna().tolist() == [True, True, False, True]
+
+
+def test_a_run_bigger_than_the_hot_layer_holds_none_of_its_answers(local_client: Client):
+    memory = local_client.store.memory  # type: ignore[attr-defined]
+    memory.resize(5)
+    big = pd.DataFrame({"email": [f"user{i}@example.com" for i in range(12)]})
+    out = run_frame(big, "verify", {"email": "email"}, client=local_client, chunk_size=4,
+                    progress=False)  # fmt: skip
+    assert out.report.distinct == 12 and len(memory) == 0
+    again = run_frame(big, "verify", {"email": "email"}, client=local_client, chunk_size=4,
+                      progress=False)  # fmt: skip
+    assert bool(again.frame["email_from_cache"].all()) and len(memory) == 0
+    small = big.head(3)
+    run_frame(small, "verify", {"email": "email"}, client=local_client, progress=False)
+    assert len(memory) == 3  # a run the memory can hold is held, for its rerun
+
+
+def test_streaming_passes_through_only_past_the_memory_size(local_client: Client):
+    store = local_client.store
+    store.memory.resize(2)  # type: ignore[attr-defined]
+    with streaming(store, 3):
+        local_client.run("verify", ["a@example.com", "b@example.com"])
+    assert len(store.memory) == 0  # type: ignore[attr-defined]
+    with streaming(store, 2):
+        local_client.run("verify", ["a@example.com", "b@example.com"])
+    assert len(store.memory) == 2  # type: ignore[attr-defined]
+    with streaming(object(), 10**9):  # no hot layer: nothing to pass through
+        pass

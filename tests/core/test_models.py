@@ -140,3 +140,19 @@ def test_to_stored_leaves_defaults_out_and_round_trips():
     for answer in (FoundEmail(email="x@y.com", candidates=["z@y.com"], confidence=0.5),
                    Enrichment(email="x@y.com", custom_fields={"id": 3})):  # fmt: skip
         assert type(answer).from_dict(answer.to_stored()).to_dict() == answer.to_dict()
+
+
+@pytest.mark.parametrize("answer", SAMPLES, ids=lambda a: f"{a.kind}-{a.provider}")
+def test_a_stored_answer_reads_back_as_the_constructor_builds_it(answer):
+    stored = answer.to_dict() | {"added_in_a_later_version": 1}
+    back = type(answer).from_stored(stored)
+    fields = {k: v for k, v in answer.to_dict().items() if k != "kind"}
+    built = type(answer)(**{**fields, "from_cache": True})
+    assert back == built and back.__dict__ == built.__dict__
+    assert back.from_cache and back.raw == answer.raw
+    # fields the stored dict lacks get their defaults, a fresh list or dict each
+    bare = [type(answer).from_stored({"status": "risky"}) for _ in range(2)]
+    assert bare[0] == type(answer)(status=Status.RISKY, from_cache=True)
+    assert bare[0].raw is not bare[1].raw
+    with pytest.raises(ValueError):
+        type(answer).from_stored({"status": "maybe"})

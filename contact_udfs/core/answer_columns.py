@@ -24,6 +24,7 @@ __all__ = [
     "answer_array",
     "answer_targets",
     "attach",
+    "field_values",
     "output_dtype",
     "take",
 ]
@@ -93,14 +94,15 @@ class RowColumn:
         else:
             self._values = take(answer_array([None], name), np.zeros(rows, dtype=np.intp))
 
-    def fill(self, answers: Sequence[Answer | None], where: Any, pick: Any) -> None:
-        """Rows ``where`` get the field of ``answers[pick]`` (positions, element-wise)."""
+    def fill(self, values: Sequence[Any], where: Any, pick: Any) -> None:
+        """Rows ``where`` get the field values ``values[pick]`` (positions, element-wise);
+        ``values`` are one slice's raw field values (:func:`field_values`)."""
         if not len(where):
             return
         if self._codes is None:
-            self._values[where] = take(answer_array(answers, self.name), pick)
+            self._values[where] = take(_array(list(values), output_dtype(self.name)), pick)
             return
-        self._codes[where] = self._text_codes(answers)[pick]
+        self._codes[where] = self._text_codes(values)[pick]
 
     def column(self) -> Any:
         """The finished column (rows no slice answered are missing)."""
@@ -111,21 +113,42 @@ class RowColumn:
         texts = pd.array(list(self._texts), dtype=output_dtype(self.name))
         return texts.take(self._codes, allow_fill=True)
 
-    def _text_codes(self, answers: Sequence[Answer | None]) -> Any:
-        """Each answer's text as its code (-1 for none); new texts join the table."""
+    def _text_codes(self, values: Sequence[Any]) -> Any:
+        """Each value's text as its code (-1 for none); new texts join the table. Values
+        are grouped before they become text: a slice holds a handful of statuses."""
         import numpy as np
         import pandas as pd
 
-        name = self.name
-        values = [None if a is None else getattr(a, name, None) for a in answers]
-        local, uniques = pd.factorize(
-            np.array([v if v is None or type(v) is str else _text(v) for v in values],
-                     dtype=object)
-        )  # fmt: skip
+        raw = np.fromiter(values, dtype=object, count=len(values))
+        try:
+            local, uniques = pd.factorize(raw)
+        except TypeError:  # unhashable values (a list of candidates): as text first
+            local, uniques = pd.factorize(np.array([_cell_text(v) for v in raw], dtype=object))
         table = self._texts
-        known = np.array([table.setdefault(t, len(table)) for t in uniques] + [-1],
-                         dtype=np.int32)  # fmt: skip
-        return known[local]  # a missing text's -1 picks the trailing -1
+        known = [table.setdefault(t, len(table)) for t in map(_cell_text, uniques)]
+        return np.array([*known, -1], dtype=np.int32)[local]  # missing: the trailing -1
+
+
+def field_values(answers: Sequence[Answer | None], names: Sequence[str]) -> dict[str, Any]:
+    """``{name: that field of every answer}`` (None for a missing answer or field), read
+    in one pass over the answers."""
+    from operator import attrgetter
+
+    if names and all(a is not None for a in answers):
+        try:
+            rows = list(map(attrgetter(*names), answers))
+        except AttributeError:
+            pass
+        else:
+            if len(names) == 1:
+                return {names[0]: rows}
+            columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+            return dict(zip(names, columns, strict=True))
+    return {n: [None if a is None else getattr(a, n, None) for a in answers] for n in names}
+
+
+def _cell_text(value: Any) -> str | None:
+    return value if value is None or type(value) is str else _text(value)
 
 
 def take(array: Any, codes: Any) -> Any:

@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from ...api import Client, default_client
-from ...core.answer_columns import DTYPES, RowColumn, answer_targets, attach, output_dtype
+from ...core.answer_columns import (
+    DTYPES,
+    RowColumn,
+    answer_targets,
+    attach,
+    field_values,
+    output_dtype,
+)
 from ...core.columns_detect import check_mapping, distinct_inputs
 from ...core.reports import Estimate, RunReport
 from ...models import Operation
@@ -153,8 +160,8 @@ def _solve(
         local.append(np.fromiter((a is not None and a.provider == "validation" for a in answers),
                                  dtype=bool, count=len(answers)))  # fmt: skip
         where, pick = rows.of(done, done + len(answers))
-        for column in columns.values():
-            column.fill(answers, where, pick)
+        for name, values in field_values(answers, names).items():
+            columns[name].fill(values, where, pick)
         done += len(answers)
 
     report, cancelled = _ask(client or default_client(), op, items, opts, collect)

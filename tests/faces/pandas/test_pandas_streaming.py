@@ -18,7 +18,7 @@ from pandas.testing import assert_frame_equal
 
 import contact_udfs.faces.pandas.distinct as distinct_mod
 from contact_udfs import Client
-from contact_udfs.core.answer_columns import RowColumn, answer_array, take
+from contact_udfs.core.answer_columns import RowColumn, answer_array, field_values, take
 from contact_udfs.core.bulk import streaming
 from contact_udfs.core.columns_detect import distinct_inputs
 from contact_udfs.faces.pandas.distinct import distinct_cells
@@ -92,15 +92,32 @@ def test_a_row_column_filled_by_slices_equals_the_column_taken_at_once():
         column = RowColumn(name, len(codes))
         for lo, hi in ((0, 2), (2, 4)):  # two slices of two distinct answers each
             where = np.flatnonzero((codes >= lo) & (codes < hi))
-            column.fill(answers[lo:hi], where, codes[where] - lo)
+            values = field_values(answers[lo:hi], [name])[name]
+            column.fill(values, where, codes[where] - lo)
         want = take(answer_array(answers, name), codes)
         assert pd.Series(column.column()).equals(pd.Series(want)), name
         assert str(pd.Series(column.column()).dtype) == str(pd.Series(want).dtype)
 
 
+def test_field_values_read_every_field_of_every_answer_at_once():
+    answers = [Verification(status=Status.RISKY, free=True), Verification(reason="x")]
+    got = field_values(answers, ["status", "free", "reason"])
+    assert {k: list(v) for k, v in got.items()} == {
+        "status": [Status.RISKY, Status.UNKNOWN],
+        "free": [True, None],
+        "reason": [None, "x"],
+    }
+    with_gap = field_values([answers[0], None], ["status", "free"])
+    assert {k: list(v) for k, v in with_gap.items()} == {
+        "status": [Status.RISKY, None],
+        "free": [True, None],
+    }
+    assert field_values(answers, ["candidates"]) == {"candidates": [None, None]}  # not a field
+
+
 def test_rows_no_slice_answered_stay_missing():
     column = RowColumn("status", 4)
-    column.fill([Verification(status=Status.RISKY)], np.array([2]), np.array([0]))
+    column.fill([Status.RISKY], np.array([2]), np.array([0]))
     assert pd.Series(column.column()).isna().tolist() == [True, True, False, True]
 
 

@@ -76,17 +76,40 @@ def distinct_cells(values: pd.Series) -> Cells | None:
         arrow = pa.chunked_array([arrow])
     n = len(arrow)
     valid = n - arrow.null_count
-    order = np.asarray(pc.sort_indices(arrow)).astype(np.intp, copy=False)[:valid]  # nulls last
-    starts = np.ones(valid, dtype=bool)  # where a new value begins, in sorted order
+    # sorted by the text as typed once case and outer spaces are dropped, then as it is:
+    # the variants of one address sit together, nulls last
+    alike = pc.utf8_lower(pc.utf8_trim_whitespace(arrow))
+    table = pa.table({"alike": alike, "cell": arrow})
+    keys = [("alike", "ascending"), ("cell", "ascending")]
+    order = np.asarray(pc.sort_indices(table, sort_keys=keys)).astype(np.intp, copy=False)
+    order = order[:valid]
+    del table
+    starts = np.ones(valid, dtype=bool)  # where a new cell begins, in sorted order
+    kin = np.ones(valid, dtype=bool)  # where a new family of variants begins
     for lo in range(1, valid, _BLOCK):
         hi = min(lo + _BLOCK, valid)
-        block = arrow.take(order[lo - 1 : hi])
-        starts[lo:hi] = ~pc.equal(block[1:], block[:-1]).to_numpy(zero_copy_only=False)
+        rows = order[lo - 1 : hi]
+        starts[lo:hi] = _differ(arrow.take(rows))
+        kin[lo:hi] = _differ(alike.take(rows))
+    del alike
     group = np.cumsum(starts, dtype=np.int32) - 1
-    first = order[starts]  # the sort is stable: each value's first row
-    rank = np.argsort(first, kind="stable")  # values in order of first appearance
+    first = order[starts]  # the sort is stable: each cell's first row
+    # a family's first row, for each of its cells (families are runs of cells)
+    family = np.cumsum(kin[starts]) - 1
+    family_first = np.minimum.reduceat(first, np.flatnonzero(kin[starts]))[family] \
+        if len(first) else first  # fmt: skip
+    # cells in order of their family's first appearance, then of their own: with no
+    # variants that is the order of first appearance; with them, a family is one run
+    rank = np.lexsort((first, family_first))
     renumber = np.empty(len(first), dtype=np.int32)
     renumber[rank] = np.arange(len(first), dtype=np.int32)
     codes = np.full(n, len(first), dtype=np.int32)  # missing cells: the last item
     codes[order] = renumber[group]
     return Cells(arrow, first[rank], codes, valid < n)
+
+
+def _differ(block: Any) -> Any:
+    """For each value of ``block`` after the first, whether it differs from the one before."""
+    import pyarrow.compute as pc
+
+    return ~pc.equal(block[1:], block[:-1]).to_numpy(zero_copy_only=False)

@@ -36,21 +36,35 @@ def _column(values: list[str | None], chunks: int = 1) -> pd.Series:
 
 
 @pytest.mark.parametrize("block", [distinct_mod._BLOCK, 3])
-def test_distinct_cells_are_what_factorize_gives(monkeypatch: pytest.MonkeyPatch, block: int):
+def test_distinct_cells_code_every_row_and_keep_variants_together(
+    monkeypatch: pytest.MonkeyPatch, block: int
+):
     monkeypatch.setattr(distinct_mod, "_BLOCK", block)
     rng = random.Random(7)
     for _ in range(60):
         values = [rng.choice(CELLS) for _ in range(rng.randint(0, 40))]
-        column = _column(values, chunks=rng.randint(1, 3))
-        cells = distinct_cells(column)
-        want = distinct_inputs(pd.DataFrame({"e": column}), "verify", {"email": "e"})
+        cells = distinct_cells(_column(values, chunks=rng.randint(1, 3)))
+        want = distinct_inputs(pd.DataFrame({"e": values}), "verify", {"email": "e"})
         assert cells is not None
-        assert cells[:] == want.items  # first appearance order, missing last as None
-        assert len(cells) == len(want.items)
-        assert cells.codes.tolist() == want.codes.tolist()
+        items = cells[:]
+        assert len(cells) == len(items) == len(set(items)) == len(want.items)
+        assert set(items) == set(want.items) and (None not in items or items[-1] is None)
+        assert [items[c] for c in cells.codes] == [None if v is None else v for v in values]
+        families = [None if v is None else v.strip().lower() for v in items]
+        for family in set(families):  # the variants of one address are one run of items
+            at = [i for i, f in enumerate(families) if f == family]
+            assert at == list(range(at[0], at[0] + len(at)))
         if len(cells):
-            assert cells[-1] == want.items[-1] and cells[0] == want.items[0]
-            assert cells[1:3] == want.items[1:3]
+            assert cells[-1] == items[-1] and cells[0] == items[0] and cells[1:3] == items[1:3]
+
+
+def test_without_variants_distinct_cells_come_as_factorize_gives_them():
+    rng = random.Random(5)
+    values = [rng.choice([None, "b@x.io", "a@x.io", "c@x.io", "é@x.io"]) for _ in range(50)]
+    cells = distinct_cells(_column(values, chunks=2))
+    want = distinct_inputs(pd.DataFrame({"e": values}), "verify", {"email": "e"})
+    assert cells is not None
+    assert cells[:] == want.items and cells.codes.tolist() == want.codes.tolist()
 
 
 def test_only_arrow_text_takes_the_sorted_path():

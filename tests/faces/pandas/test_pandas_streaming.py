@@ -161,3 +161,28 @@ def test_streaming_passes_through_only_past_the_memory_size(local_client: Client
     assert len(store.memory) == 2  # type: ignore[attr-defined]
     with streaming(object(), 10**9):  # no hot layer: nothing to pass through
         pass
+
+
+def test_each_contact_is_read_from_the_store_once_whatever_its_variants(
+    local_client: Client, monkeypatch: pytest.MonkeyPatch
+):
+    rng = random.Random(11)
+    base = [f"user{i}@example.com" for i in range(30)]
+    cells = [v for e in base for v in (e, e.upper(), f"  {e} ")]
+    rng.shuffle(cells)
+    df = pd.DataFrame({"email": cells})
+    local_client.store.memory.resize(1)  # type: ignore[attr-defined]
+    run_frame(df, "verify", {"email": "email"}, client=local_client, progress=False)
+    store = local_client.store.store  # type: ignore[attr-defined]
+    read: list[str] = []
+    real = store.get_many
+
+    def counted(provider: str, operation: str, keys: list[str]) -> dict[str, dict]:
+        read.extend(keys)
+        return real(provider, operation, keys)
+
+    monkeypatch.setattr(store, "get_many", counted)
+    again = run_frame(df, "verify", {"email": "email"}, client=local_client, chunk_size=9,
+                      progress=False)  # fmt: skip
+    assert bool(again.frame["email_from_cache"].all())
+    assert sorted(read) == sorted(base) and again.report.rows == 90

@@ -2,9 +2,11 @@
 
 Big frames stream: only the distinct values of the needed columns are sent to
 the engine (which dedupes again after normalizing and answers repeats from the
-cache), in slices of :data:`CHUNK_SIZE` (run by :mod:`contact_udfs.faces.pandas.runs`), and
-the answers are mapped back to the rows by position with vectorized ``take``. No
-row dicts are built for ``verify``; ``find``/``enrich`` build one dict per
+cache), in slices of :data:`CHUNK_SIZE` (run by :mod:`contact_udfs.faces.pandas.runs`),
+and each slice's answers are written into the rows they answer as soon as it ends
+(:class:`~contact_udfs.core.answer_columns.RowColumn`). No row dicts are built for
+``verify`` (an Arrow text column is not even made Python strings up front:
+:mod:`contact_udfs.faces.pandas.distinct`); ``find``/``enrich`` build one dict per
 *distinct* person.
 
 Output dtypes: text fields ``string``, flags nullable ``boolean``,

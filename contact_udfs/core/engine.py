@@ -46,7 +46,6 @@ from .people import resolve_companies
 from .reports import Estimate, ProviderEstimate, Run, RunReport
 from .reuse import reused_answers
 from .runstate import Progress, RunState, assemble
-from .writer import BackgroundWriter
 
 __all__ = ["Engine", "Progress"]
 
@@ -301,18 +300,6 @@ class Engine:
               todo: list[str]) -> None:  # fmt: skip
         """Submit ``todo`` in the provider's batches; jobs go to ``poller`` (journaled)."""
         op = state.operation
-        if not provider.cost(op) and len(todo) > provider.max_batch:
-            # free answers, several chunks: each one written while the next is computed
-            with BackgroundWriter() as writer:
-                self._send_chunks(state, provider, poller, todo, writer)
-        else:
-            self._send_chunks(state, provider, poller, todo, None)
-
-    def _send_chunks(
-        self, state: RunState, provider: Provider, poller: JobPoller, todo: list[str],
-        writer: BackgroundWriter | None,
-    ) -> None:  # fmt: skip
-        op = state.operation
         down: ProviderError | None = None
         for start in range(0, len(todo), provider.max_batch):
             chunk = todo[start : start + provider.max_batch]
@@ -338,7 +325,7 @@ class Engine:
             state.report.add(state.report.credits, provider.name, sent * provider.cost(op))
             state.spent += sent * provider.cost(op)
             if sub.answers:
-                self._save(state, provider, sub.answers, writer=writer)
+                self._save(state, provider, sub.answers)
             if sub.job is not None:
                 poller.add(sub.job)
             if sub.error is not None:
@@ -365,20 +352,14 @@ class Engine:
         return {**found, **reused}, set(reused)
 
     def _save(
-        self, state: RunState, provider: Provider, answers: dict[str, Answer], fresh: bool = True,
-        *, writer: BackgroundWriter | None = None,
-    ) -> None:  # fmt: skip
-        """Store ``answers`` (on ``writer``'s thread when given: free answers only), then
-        count them in the run."""
+        self, state: RunState, provider: Provider, answers: dict[str, Answer], fresh: bool = True
+    ) -> None:
         # every paid answer is stored, even for keys another run asked about (a resumed job)
         if not answers:
             return
         owner = state.owner if provider.cost(state.operation) else None  # free: never claimed
-        args = (self.store, self.settings, provider.name, state.operation, answers)
-        if writer is not None:
-            writer.submit(save_answers, *args, owner=owner)
-        else:
-            save_answers(*args, owner=owner)
+        save_answers(self.store, self.settings, provider.name, state.operation, answers,
+                     owner=owner)  # fmt: skip
         answers = {k: a for k, a in answers.items() if k in state.payloads}
         for key, answer in answers.items():
             state.add(key, answer)

@@ -123,26 +123,41 @@ def main(argv: list[str] | None = None) -> int:
             f"(total {time.perf_counter() - t0:.0f} s)"
         )
     seconds = time.perf_counter() - t0
+    info = report.machine()
+    #: benchmark -> the revision it was measured at (carried over with reused results)
+    revisions = {name: info["revision"] for name in results}
     if args.reuse_json:
         earlier = json.loads(Path(args.reuse_json).read_text())
-        kept = [name for name in earlier["results"] if name not in results]
+        before = {**{name: earlier["machine"]["revision"] for name in earlier["results"]},
+                  **earlier.get("revisions", {})}  # fmt: skip
+        kept: dict[str, list[str]] = {}
+        for name in earlier["results"]:
+            if name not in results:
+                kept.setdefault(before[name], []).append(name)
+                revisions[name] = before[name]
         if "speed" in results and "speed" in earlier["results"]:
             ours = {r["rows"] for r in results["speed"]["cli"]}
-            kept += [f"the CLI on {r['rows']:,} rows" for r in earlier["results"]["speed"]["cli"]
-                     if r["rows"] not in ours]  # fmt: skip
+            kept.setdefault(before["speed"], []).extend(
+                f"the CLI on {r['rows']:,} rows"
+                for r in earlier["results"]["speed"]["cli"]
+                if r["rows"] not in ours
+            )
         results = _merged(earlier["results"], results)
-        command += (
-            f"; {', '.join(kept)} from an earlier run at revision "
-            f"{earlier['machine']['revision']}"
+        command += "".join(
+            f"; {', '.join(names)} from an earlier run at revision {rev}"
+            for rev, names in kept.items()
         )
-    info = report.machine()
     page = report.render(command, started, seconds, info, results, loads, _notes(info, loads))
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"machine": info, "results": results}, indent=2, default=str)
+            json.dumps(
+                {"machine": info, "results": results, "revisions": revisions},
+                indent=2,
+                default=str,
+            )
         )
     log(f"wrote {out} in {seconds / 60:.1f} minutes")
     return 0

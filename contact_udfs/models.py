@@ -131,22 +131,27 @@ class Answer:
         state = self.__dict__
         for name, default in _stored_fields(type(self)):
             value = state[name]
-            if value is None or value.__class__ in _PLAIN and name != "raw":
-                if value == default and value.__class__ is default.__class__:
+            if value is default:  # None, True/False, "" and the like: the common case
+                continue
+            kind = value.__class__
+            if kind in _PLAIN:
+                if kind is default.__class__ and value == default:
                     continue
             elif isinstance(value, datetime):
                 value = _isoformat(value)
-            elif isinstance(value, str):  # raw kept as JSON text
-                if value in ("", "{}"):
-                    continue
-                value = json.loads(value)
-            elif not value and value == default:
-                continue  # an empty raw, list or dict
             elif isinstance(value, Enum):
                 value = value.value
             elif isinstance(value, (dict, list)):
+                if not value and value == default:
+                    continue  # an empty list or dict
                 value = json.loads(json.dumps(value, default=str))
             out[name] = value
+        raw = state["raw"]
+        if isinstance(raw, str):  # kept as JSON text
+            if raw not in ("", "{}"):
+                out["raw"] = json.loads(raw)
+        elif raw:
+            out["raw"] = json.loads(json.dumps(raw, default=str))
         return out
 
     @classmethod
@@ -289,14 +294,15 @@ def _isoformat(value: datetime) -> str:
 
 def _stored_fields(cls: type) -> tuple[tuple[str, Any], ...]:
     """(name, default) of every field :meth:`Answer.to_stored` may leave out at its default
-    (``status`` is always written; a factory default is read as the empty value it makes)."""
+    (``status`` is always written, ``raw`` is looked at apart; a factory default is read as
+    the empty value it makes)."""
     fields = _STORED_FIELDS.get(cls)
     if fields is None:
         fields = _STORED_FIELDS[cls] = tuple(
             (f.name, f.default_factory() if f.default_factory is not dataclasses.MISSING
              else (None if f.default is dataclasses.MISSING else f.default))
             for f in dataclasses.fields(cls)
-            if f.name != "status"
+            if f.name not in ("status", "raw")
         )  # fmt: skip
     return fields
 

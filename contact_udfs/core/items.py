@@ -92,13 +92,14 @@ def invalid_answer(operation: Operation, item: Item) -> Answer:
 def emails_in(answer: Answer) -> set[str]:
     """Every address an answer mentions, so ``forget`` can find it."""
     found: set[str] = set()
+    state = answer.__dict__  # fields read directly: this runs once per answer saved
     for name in ("email", "address", "suggestion"):
-        value = getattr(answer, name, None)
+        value = state.get(name)
         if isinstance(value, str) and "@" in value:
             found.add(value.strip().lower())
     if isinstance(answer, FoundEmail):
         found.update(c.lower() for c in answer.candidates if "@" in c)
-    for entry in getattr(answer, "emails", None) or ():
+    for entry in state.get("emails") or ():
         value = entry.get("email") if isinstance(entry, dict) else None
         if isinstance(value, str) and "@" in value:
             found.add(value.strip().lower())

@@ -276,7 +276,7 @@ class Engine:
         op = state.operation
         poller = self._poller(state, provider)
         if not claimed:
-            self._send(state, provider, poller, keys)
+            self._send(state, provider, poller, poller.resume(op, keys))
             for key in poller.wait(poll_timeout):
                 if key in state.payloads:
                     state.mark_pending(provider.name, key)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from typing import Any
 
+from ..identity import parsing_in_bulk
 from ..store.hot import passing_through
 
 __all__ = ["paused_gc", "streaming"]
@@ -50,6 +51,12 @@ def paused_gc() -> Iterator[None]:
 
 def streaming(store: Any, distinct: int) -> Any:
     """A context in which a run of ``distinct`` contacts over ``store`` holds no answer in
-    the hot layer, when they are more than it holds (else holding them serves a rerun)."""
+    the hot layer and parses its cells without the normalization memo, when they are more
+    than the hot layer holds (else holding them serves a rerun)."""
     size = getattr(getattr(store, "memory", None), "size", None)
-    return passing_through() if size is not None and distinct > size else nullcontext()
+    if size is None or distinct <= size:
+        return nullcontext()
+    stack = ExitStack()
+    stack.enter_context(passing_through())
+    stack.enter_context(parsing_in_bulk())
+    return stack

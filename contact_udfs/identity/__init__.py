@@ -23,6 +23,7 @@ from .emails import (
     email_parts,
     error_message,
     normalize_email,
+    parsing_in_bulk,
 )
 from .names import (
     NormalizedPerson,
@@ -50,6 +51,7 @@ __all__ = [
     "normalize_contact",
     "normalize_email",
     "normalize_person",
+    "parsing_in_bulk",
     "split_full_name",
     "with_domain",
 ]

@@ -26,6 +26,9 @@ from __future__ import annotations
 import numbers
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import lru_cache
@@ -46,6 +49,7 @@ __all__ = [
     "email_parts",
     "error_message",
     "normalize_email",
+    "parsing_in_bulk",
 ]
 
 #: reason code -> the short text shown in a cell as ``#ERROR: <text>``
@@ -184,11 +188,31 @@ def _classify_cached(text: str) -> tuple[str, str | None, str | None]:
     return _classify_text(text)
 
 
+#: set by :func:`parsing_in_bulk`: cells are parsed without the memo
+_BULK: ContextVar[bool] = ContextVar("contact_udfs_parsing_in_bulk", default=False)
+
+
+@contextmanager
+def parsing_in_bulk() -> Iterator[None]:
+    """In this block (this thread or task), text cells are parsed without the memo.
+
+    Why: a bulk run over far more distinct cells than the memo keeps (a million-row
+    frame) would only churn it - every cell new, every entry evicted before it is
+    asked again - at about a third of the cost of parsing, and evict what a sheet
+    being recalculated had kept. The answers are the same either way.
+    """
+    token = _BULK.set(True)
+    try:
+        yield
+    finally:
+        _BULK.reset(token)
+
+
 def email_parts(text: str, /) -> tuple[str, str | None, str | None]:
     """``(display, key, error)`` of a text cell: :func:`normalize_email` without the
     result object, for callers that normalize many cells (a recalculated sheet or a
     rerun asks the same cells again, so it is memoized the same way)."""
-    if len(text) > 4 * _MAX_INPUT:
+    if len(text) > 4 * _MAX_INPUT or _BULK.get():
         return _classify_text(text)
     return _classify_cached(text)
 

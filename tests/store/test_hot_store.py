@@ -154,3 +154,19 @@ def test_the_version_moves_when_a_held_answer_goes_before_its_time(tmp_path: Pat
         before = memory.version
         step()
         assert memory.version > before
+
+
+def test_a_bulk_read_passing_through_decodes_in_order_and_holds_nothing(tmp_path: Path) -> None:
+    from contact_udfs.store.hot import passing_through
+
+    clock = FakeClock()
+    hot, backend = _pair(tmp_path, clock)
+    hot.put_many(P, V, {"b@x.com": answer()}, ttl=None)  # held
+    backend.store.put_many(P, V, {k: answer() for k in ("a@x.com", "c@x.com")}, ttl=None)
+    with passing_through():
+        got = hot.get_answers(P, V, ["a@x.com", "b@x.com", "c@x.com", "d@x.com"], Verification)
+    assert list(got) == ["a@x.com", "b@x.com", "c@x.com"]  # the order asked, d not stored
+    assert all(a.from_cache and isinstance(a, Verification) for a in got.values())
+    assert backend.read == 3  # b came from memory
+    assert len(hot.memory) == 1  # a and c were handed on, not held
+    assert hot.get_answers(P, V, ["a@x.com"], Verification) and backend.read == 4

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -168,15 +169,7 @@ class Answer:
         if not values.keys() <= names:
             unknown = sorted(values.keys() - names)[0]
             raise TypeError(f"{cls.__name__} has no field {unknown!r}")
-        new = object.__new__(cls)
-        state = new.__dict__
-        defaults, factories = _defaults(cls)
-        state.update(defaults)
-        for name, factory in factories:
-            if name not in values:
-                state[name] = factory()
-        state.update(values)
-        return new
+        return _built(cls, values)
 
     @classmethod
     def from_dict(cls: type[A], data: dict[str, Any]) -> A:
@@ -194,17 +187,8 @@ class Answer:
         (``kind``, fields of older versions) are ignored, as :meth:`from_dict` does.
         """
         names = _init_names(cls)
-        plain, factories = _defaults(cls)
-        new = object.__new__(cls)
-        state = new.__dict__
-        state.update(plain)
-        state.update(data)
-        for name in state.keys() - names:
-            del state[name]
-        for name, factory in factories:
-            if name not in state:
-                state[name] = factory()
-        state["from_cache"] = True
+        new = _built(cls, {k: v for k, v in data.items() if k in names})
+        new.__dict__["from_cache"] = True
         new.__post_init__()
         return new
 
@@ -278,6 +262,20 @@ def _defaults(cls: type) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
     return got
 
 
+def _built(cls: type[A], values: Mapping[str, Any]) -> A:
+    """A ``cls`` whose state is its defaults, then ``values`` (field names only), set at
+    once: no ``__init__``, no conversion."""
+    new = object.__new__(cls)
+    state = new.__dict__
+    plain, factories = _defaults(cls)
+    state.update(plain)
+    for name, factory in factories:
+        if name not in values:
+            state[name] = factory()
+    state.update(values)
+    return new
+
+
 _STORED_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
 #: the last time written and its text: a batch of answers shares one ``checked_at``
 _LAST_ISO: tuple[datetime | None, str] = (None, "")
@@ -298,12 +296,13 @@ def _stored_fields(cls: type) -> tuple[tuple[str, Any], ...]:
     the empty value it makes)."""
     fields = _STORED_FIELDS.get(cls)
     if fields is None:
+        plain, factories = _defaults(cls)
+        made = [(name, factory()) for name, factory in factories]
         fields = _STORED_FIELDS[cls] = tuple(
-            (f.name, f.default_factory() if f.default_factory is not dataclasses.MISSING
-             else (None if f.default is dataclasses.MISSING else f.default))
-            for f in dataclasses.fields(cls)
-            if f.name not in ("status", "raw")
-        )  # fmt: skip
+            (name, default)
+            for name, default in [*plain.items(), *made]
+            if name not in ("status", "raw")
+        )
     return fields
 
 

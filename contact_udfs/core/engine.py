@@ -274,27 +274,31 @@ class Engine:
         """Send what this run claimed (or, ``claimed=False``, free keys nobody claims);
         everything paid is saved before any error escapes."""
         op = state.operation
-        poller = self._poller(state, provider)
         if not claimed:
-            self._send(state, provider, poller, poller.resume(op, keys))
-            for key in poller.wait(poll_timeout):
-                if key in state.payloads:
-                    state.mark_pending(provider.name, key)
+            self._send_and_wait(state, provider, keys, poll_timeout)
             return
         beat = Heartbeat(self.store, provider.name, op.value, owner=state.owner,
                          ttl=self.settings.claim_ttl)  # fmt: skip
         beat.hold(keys)
         try:
             with beat:
-                self._send(state, provider, poller, poller.resume(op, keys))
-                for key in poller.wait(poll_timeout):
-                    if key in state.payloads:
-                        state.mark_pending(provider.name, key)
+                self._send_and_wait(state, provider, keys, poll_timeout)
         finally:
             # whatever this run claimed and did not answer goes back to the pool
             unanswered = [k for k in keys if not state.answered_by(k, provider.name)]
             if unanswered:
                 self.store.release(provider.name, op.value, unanswered, owner=state.owner)
+
+    def _send_and_wait(
+        self, state: RunState, provider: Provider, keys: list[str], poll_timeout: float | None
+    ) -> None:
+        """Send ``keys`` (or resume the journaled jobs covering them), then poll the jobs;
+        what is still out when the wait ends is pending."""
+        poller = self._poller(state, provider)
+        self._send(state, provider, poller, poller.resume(state.operation, keys))
+        for key in poller.wait(poll_timeout):
+            if key in state.payloads:
+                state.mark_pending(provider.name, key)
 
     def _send(self, state: RunState, provider: Provider, poller: JobPoller,
               todo: list[str]) -> None:  # fmt: skip

@@ -289,12 +289,9 @@ class HotStore:
             out = {key: entry.decoded(kind) for key, entry in found.items()}
         if missing:
             read = self.store.get_many(provider, operation, missing)
-            decode = kind.from_stored
+            out.update((key, kind.from_stored(data)) for key, data in read.items())
             if found and read:  # keep the order of ``keys``
-                out.update((key, decode(read[key])) for key in missing if key in read)
                 out = {key: out[key] for key in dict.fromkeys(keys) if key in out}
-            else:
-                out.update((key, decode(data)) for key, data in read.items())
         return out
 
     def _entries(self, provider: str, operation: str, keys: Sequence[str]) -> dict[str, _Entry]:

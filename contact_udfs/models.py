@@ -181,15 +181,31 @@ class Answer:
     def from_stored(cls: type[A], data: dict[str, Any]) -> A:
         """An answer the store kept, read back: marked ``from_cache``, whatever it was saved as.
 
-        Built as :meth:`from_values` builds (the state set at once), then converted by
-        ``__post_init__``, not through the frozen ``__init__`` that sets each field on its
-        own: a cached run of a million contacts reads a million answers. Unknown keys
-        (``kind``, fields of older versions) are ignored, as :meth:`from_dict` does.
+        Built as :meth:`from_values` builds (the state set at once), then converted as
+        ``__post_init__`` converts, not through the frozen ``__init__`` that sets each
+        field on its own: a cached run of a million contacts reads a million answers.
+        Unknown keys (``kind``, fields of older versions) are ignored, as
+        :meth:`from_dict` does. ``data`` is not changed, nor kept.
         """
-        names = _init_names(cls)
-        new = _built(cls, {k: v for k, v in data.items() if k in names})
-        new.__dict__["from_cache"] = True
-        new.__post_init__()
+        base, factories, names, known = _stored_recipe(cls)
+        state = base.copy()  # a copy of one dict, not one entry at a time
+        for name, factory in factories:
+            if name not in data:
+                state[name] = factory()
+        if data.keys() <= known:  # the common case: fields and ``kind``, checked in C
+            state.update(data)
+            state.pop("kind", None)
+        else:
+            state.update({k: v for k, v in data.items() if k in names})
+        state["from_cache"] = True
+        new = object.__new__(cls)
+        _set_state(new, "__dict__", state)
+        status = state["status"]
+        if status.__class__ is not Status:
+            state["status"] = _STATUSES.get(status) or Status(status)
+        checked = state["checked_at"]
+        if checked.__class__ is str:
+            state["checked_at"] = _parsed_time(checked)
         return new
 
     def to_json(self) -> str:
@@ -274,6 +290,40 @@ def _built(cls: type[A], values: Mapping[str, Any]) -> A:
             state[name] = factory()
     state.update(values)
     return new
+
+
+_RECIPES: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str],
+                           frozenset[str]]] = {}
+#: each status by its stored text (``Status(text)`` is an enum call: a sixth of a read)
+_STATUSES: dict[str, Status] = {s.value: s for s in Status}
+#: the last stored time read and its value: answers saved together share one ``checked_at``
+_LAST_PARSED: tuple[str, datetime | None] = ("", None)
+
+
+def _stored_recipe(
+    cls: type,
+) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str], frozenset[str]]:
+    """(plain defaults marked from the cache, factories, field names, the names a stored
+    answer may hold) of ``cls``: what :meth:`Answer.from_stored` needs, worked out once."""
+    got = _RECIPES.get(cls)
+    if got is None:
+        plain, factories = _defaults(cls)
+        names = _init_names(cls)
+        got = _RECIPES[cls] = ({**plain, "from_cache": True}, factories, names,
+                               names | {"kind"})  # fmt: skip
+    return got
+
+
+_set_state = object.__setattr__  # a frozen answer's state is set once, around its __setattr__
+
+
+def _parsed_time(text: str) -> datetime:
+    global _LAST_PARSED
+    last, value = _LAST_PARSED
+    if text != last or value is None:
+        value = datetime.fromisoformat(text)
+        _LAST_PARSED = (text, value)
+    return value
 
 
 _STORED_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}

@@ -100,7 +100,7 @@ class RowColumn:
         if not len(where):
             return
         if self._codes is None:
-            self._values[where] = take(_array(list(values), output_dtype(self.name)), pick)
+            self._values[where] = take(self._typed(values), pick)
             return
         self._codes[where] = self._text_codes(values)[pick]
 
@@ -112,6 +112,22 @@ class RowColumn:
             return self._values
         texts = pd.array(list(self._texts), dtype=output_dtype(self.name))
         return texts.take(self._codes, allow_fill=True)
+
+    def _typed(self, values: Sequence[Any]) -> Any:
+        """One slice's flags, numbers or times as a typed array, each distinct value
+        converted once (a slice holds a handful: answers saved together share one
+        ``checked_at``; flags are True, False or missing)."""
+        import numpy as np
+        import pandas as pd
+
+        dtype = output_dtype(self.name)
+        raw = np.fromiter(values, dtype=object, count=len(values))
+        try:
+            local, uniques = pd.factorize(raw)
+        except TypeError:  # an unhashable value: converted one by one
+            return _array(list(raw), dtype)
+        local[local < 0] = len(uniques)  # missing: the trailing None
+        return take(_array([*uniques, None], dtype), local)
 
     def _text_codes(self, values: Sequence[Any]) -> Any:
         """Each value's text as its code (-1 for none); new texts join the table. Values

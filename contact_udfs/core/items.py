@@ -10,11 +10,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..identity import email_parts, normalize_contact, normalize_email, normalize_person
+from ..identity import (
+    email_parts,
+    fast_email_parts,
+    normalize_contact,
+    normalize_email,
+    normalize_person,
+)
 from ..models import RESULT_TYPES, Answer, FoundEmail, Operation, Status, Verification
 from ..store.base import Store
 
-__all__ = ["Item", "cached_answers", "emails_in", "invalid_answer", "normalize_item"]
+__all__ = [
+    "Item",
+    "cached_answers",
+    "email_items",
+    "emails_in",
+    "invalid_answer",
+    "normalize_item",
+]
 
 
 @dataclass(slots=True)
@@ -50,6 +63,21 @@ def normalize_item(operation: Operation, value: object) -> Item:
             return Item(str(value), None, {}, "not_a_record")
     person = normalize_person(value) if operation is Operation.FIND else normalize_contact(value)
     return Item(person.key or "", person.key, dict(person.payload), person.error)
+
+
+def email_items(cells: Any) -> list[Item]:
+    """:func:`normalize_item` of ``verify`` for each cell of an Arrow text array, the plain
+    addresses parsed column-wise (:func:`~contact_udfs.identity.fast_email_parts`)."""
+    displays, keys = fast_email_parts(cells)
+    out: list[Item] = []
+    add = out.append
+    for at, key in enumerate(keys):
+        if key is None:  # left to the full parser (and null cells: "empty")
+            add(normalize_item(Operation.VERIFY, cells[at].as_py()))
+        else:
+            display = displays[at]
+            add(Item(key if display == key else display, key, {"email": key}, None))
+    return out
 
 
 def cached_answers(

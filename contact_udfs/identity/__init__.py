@@ -22,6 +22,7 @@ from .emails import (
     cache_key,
     email_parts,
     error_message,
+    fast_email_parts,
     normalize_email,
     parsing_in_bulk,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "domain_from",
     "email_parts",
     "error_message",
+    "fast_email_parts",
     "name_token",
     "normalize_contact",
     "normalize_email",

@@ -51,6 +51,7 @@ from ._budget import REDIS_BUDGET_ADD, redis_args
 from ._common import addresses as _addresses
 from ._common import dumps as _dumps
 from ._common import erase_mentions as _erase
+from ._common import loads_many as _loads_many
 from ._common import norm as _norm
 from ._common import unique as _unique
 from ._redis_aliases import RedisAliases
@@ -126,9 +127,13 @@ class RedisStore(RedisJournal, RedisClaims, RedisAliases):
                 pipe = self._r.pipeline(transaction=False)
                 for key in chunk:
                     pipe.hmget(self._k("a", provider, operation, key), "v", "x")
-                for key, (payload, expires) in zip(chunk, pipe.execute(), strict=True):
-                    if payload is not None and not (expires and float(expires) <= now):
-                        found[key] = json.loads(payload)
+                live = [
+                    (key, payload)
+                    for key, (payload, expires) in zip(chunk, pipe.execute(), strict=True)
+                    if payload is not None and not (expires and float(expires) <= now)
+                ]
+                texts = [payload for _, payload in live]
+                found.update(zip((key for key, _ in live), _loads_many(texts), strict=True))
         return found
 
     def put_many(self, provider: str, operation: str, answers: Mapping[str, dict[str, Any]], *,

@@ -37,6 +37,7 @@ from ..exceptions import ConfigurationError, StoreError
 from ._budget import sqlite_budget_add as _budget_add
 from ._common import addresses as _addresses
 from ._common import dumps as _dumps
+from ._common import loads_many as _loads_many
 from ._common import norm as _norm
 from ._common import unique as _unique
 from ._sqlite_aliases import SQLiteAliases
@@ -131,11 +132,10 @@ class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
             what="read answers",
         )
         now = self._clock()
-        found: dict[str, dict[str, Any]] = {}
         stale = [key for key in wanted if key in rows and _expired(rows[key][2], now)]
-        for key in wanted:
-            if key in rows and key not in stale:
-                found[key] = json.loads(rows[key][0])
+        fresh = [key for key in wanted if key in rows and key not in stale] if stale else \
+            [key for key in wanted if key in rows]  # fmt: skip
+        found = dict(zip(fresh, _loads_many([rows[key][0] for key in fresh]), strict=True))
         if stale:  # best effort: a read never fails because a purge could not run
             try:
                 self._pool.run(

@@ -16,7 +16,7 @@ Columns not stored as Arrow text take the general path
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 import numpy as np
@@ -31,8 +31,13 @@ _BLOCK = 1 << 16
 class Cells(Sequence[Any]):
     """Distinct cells of a column; ``codes`` gives each row's position among them."""
 
-    def __init__(self, arrow: Any, firsts: Any, codes: Any, missing: bool) -> None:
+    def __init__(
+        self, arrow: Any, firsts: Any, codes: Any, missing: bool,
+        parse: Callable[[Any], list[Any]] | None = None,
+    ) -> None:  # fmt: skip
         self._arrow = arrow
+        #: what a slice's cells become (an Arrow array in, one item per cell out)
+        self._parse = parse
         #: row of each distinct value's first appearance, in item order
         self._firsts = firsts
         #: per row, the position of its cell in this sequence
@@ -52,18 +57,23 @@ class Cells(Sequence[Any]):
             if step != 1:
                 return [self[i] for i in range(start, stop, step)]
             stop = max(start, stop)
-            values = self._arrow.take(self._firsts[start:stop]).to_pylist()
+            import pyarrow as pa
+
+            cells = self._arrow.take(self._firsts[start:stop])
             if self._missing and stop == len(self) and start < stop:
-                values.append(None)
-            return values
+                cells = pa.concat_arrays([cells.combine_chunks(), pa.nulls(1, cells.type)])
+            return cells.to_pylist() if self._parse is None else self._parse(cells)
         at = index + len(self) if index < 0 else index
         if not 0 <= at < len(self):
             raise IndexError(index)
         return self[at : at + 1][0]
 
 
-def distinct_cells(values: pd.Series) -> Cells | None:
-    """The distinct cells of ``values`` when it is Arrow-backed text, else None."""
+def distinct_cells(
+    values: pd.Series, parse: Callable[[Any], list[Any]] | None = None
+) -> Cells | None:
+    """The distinct cells of ``values`` when it is Arrow-backed text, else None; ``parse``
+    makes each slice's Arrow cells its items (else they are Python strings and None)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -105,7 +115,7 @@ def distinct_cells(values: pd.Series) -> Cells | None:
     renumber[rank] = np.arange(len(first), dtype=np.int32)
     codes = np.full(n, len(first), dtype=np.int32)  # missing cells: the last item
     codes[order] = renumber[group]
-    return Cells(arrow, first[rank], codes, valid < n)
+    return Cells(arrow, first[rank], codes, valid < n, parse)
 
 
 def _differ(block: Any) -> Any:

@@ -33,6 +33,7 @@ from ...core.answer_columns import (
     output_dtype,
 )
 from ...core.columns_detect import check_mapping, distinct_inputs
+from ...core.items import email_items
 from ...core.reports import Estimate, RunReport
 from ...models import Operation
 from .distinct import distinct_cells
@@ -144,7 +145,7 @@ def _solve(
     client: Client | None,
     opts: _Slices,
 ) -> tuple[dict[str, Any], RunReport, bool]:
-    cells = distinct_cells(df[mapping["email"]]) if op is Operation.VERIFY else None
+    cells = distinct_cells(df[mapping["email"]], email_items) if op is Operation.VERIFY else None
     if cells is None:
         distinct = distinct_inputs(df, op, mapping)
         codes, items = distinct.codes, distinct.items

@@ -240,9 +240,13 @@ def test_a_million_rows_stream_as_distinct_values(local_client: Client):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    # the engine saw each distinct value once, as a plain string (no row dicts), plus one None
-    assert len(spy.items) == 2_001 and spy.items[-1] is None
-    assert all(isinstance(v, str) for v in spy.items[:-1])
+    # the engine saw each distinct value once, already parsed (no row dicts), plus the
+    # missing cell, answered locally
+    from contact_udfs.core.items import Item
+
+    assert len(spy.items) == 2_001 and all(type(v) is Item for v in spy.items)
+    assert spy.items[-1].error == "empty" and spy.items[-1].key is None
+    assert all(v.key == v.display for v in spy.items[:-1])
     assert len(out) == 1_000_000 and out["email_status"].iloc[0] == "invalid"
     assert peak < 300 * 2**20, f"peak {peak / 2**20:.0f} MiB"
 

@@ -79,6 +79,8 @@ def test_only_arrow_text_takes_the_sorted_path():
 def test_arrow_text_and_objects_give_the_same_frame_over_many_slices(local_client: Client):
     rng = random.Random(3)
     pool = [f"user{i}@example.com" for i in range(40)] + ["not an email", None]
+    pool += [" Ada@Bücher.de", "josé@bücher.de", "x@y.test", "a--b@c-d.com", "\u00a0z@x.io",
+             "a@b--c.com", "#N/A", "", "Name <n@x.io>"]  # the cells the full parser reads
     values = [rng.choice(pool) for _ in range(300)]
     values = [v.upper() if v and rng.random() < 0.2 else v for v in values]
     arrow = pd.DataFrame({"email": pd.Series(values, dtype="str")})

@@ -85,10 +85,7 @@ class Answer:
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.status, Status):
-            object.__setattr__(self, "status", Status(self.status))
-        if isinstance(self.checked_at, str):
-            object.__setattr__(self, "checked_at", datetime.fromisoformat(self.checked_at))
+        _converted(self.__dict__)
 
     @property
     def settled(self) -> bool:
@@ -198,14 +195,9 @@ class Answer:
         else:
             state.update({k: v for k, v in data.items() if k in names})
         state["from_cache"] = True
+        _converted(state)
         new = object.__new__(cls)
         _set_state(new, "__dict__", state)
-        status = state["status"]
-        if status.__class__ is not Status:
-            state["status"] = _STATUSES.get(status) or Status(status)
-        checked = state["checked_at"]
-        if checked.__class__ is str:
-            state["checked_at"] = _parsed_time(checked)
         return new
 
     def to_json(self) -> str:
@@ -315,6 +307,18 @@ def _stored_recipe(
 
 
 _set_state = object.__setattr__  # a frozen answer's state is set once, around its __setattr__
+
+
+def _converted(state: dict[str, Any]) -> None:
+    """An answer's ``status`` and ``checked_at`` given as text become their types, in
+    place: what ``__init__`` and :meth:`Answer.from_stored` both do."""
+    status = state["status"]
+    if status.__class__ is not Status:
+        state["status"] = (_STATUSES.get(status) if isinstance(status, str) else None) or \
+            Status(status)  # fmt: skip
+    checked = state["checked_at"]
+    if isinstance(checked, str):
+        state["checked_at"] = _parsed_time(checked)
 
 
 def _parsed_time(text: str) -> datetime:

@@ -117,15 +117,12 @@ class RowColumn:
         """One slice's flags, numbers or times as a typed array, each distinct value
         converted once (a slice holds a handful: answers saved together share one
         ``checked_at``; flags are True, False or missing)."""
-        import numpy as np
-        import pandas as pd
 
         dtype = output_dtype(self.name)
-        raw = np.fromiter(values, dtype=object, count=len(values))
-        try:
-            local, uniques = pd.factorize(raw)
-        except TypeError:  # an unhashable value: converted one by one
-            return _array(list(raw), dtype)
+        grouped = _grouped(values)
+        if grouped is None:  # an unhashable value: converted one by one
+            return _array(list(values), dtype)
+        local, uniques = grouped
         local[local < 0] = len(uniques)  # missing: the trailing None
         return take(_array([*uniques, None], dtype), local)
 
@@ -133,16 +130,27 @@ class RowColumn:
         """Each value's text as its code (-1 for none); new texts join the table. Values
         are grouped before they become text: a slice holds a handful of statuses."""
         import numpy as np
-        import pandas as pd
 
-        raw = np.fromiter(values, dtype=object, count=len(values))
-        try:
-            local, uniques = pd.factorize(raw)
-        except TypeError:  # unhashable values (a list of candidates): as text first
-            local, uniques = pd.factorize(np.array([_cell_text(v) for v in raw], dtype=object))
+        grouped = _grouped(values)
+        if grouped is None:  # unhashable values (a list of candidates): as text first
+            grouped = _grouped([_cell_text(v) for v in values])
+            assert grouped is not None  # texts and None are hashable
+        local, uniques = grouped
         table = self._texts
         known = [table.setdefault(t, len(table)) for t in map(_cell_text, uniques)]
         return np.array([*known, -1], dtype=np.int32)[local]  # missing: the trailing -1
+
+
+def _grouped(values: Sequence[Any]) -> tuple[Any, Any] | None:
+    """(each value's code, the distinct values) of one slice, -1 for missing ones;
+    None when a value cannot be hashed."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        return pd.factorize(np.fromiter(values, dtype=object, count=len(values)))
+    except TypeError:
+        return None
 
 
 def field_values(answers: Sequence[Answer | None], names: Sequence[str]) -> dict[str, Any]:

@@ -132,9 +132,12 @@ class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
             what="read answers",
         )
         now = self._clock()
-        stale = [key for key in wanted if key in rows and _expired(rows[key][2], now)]
-        fresh = [key for key in wanted if key in rows and key not in stale] if stale else \
-            [key for key in wanted if key in rows]  # fmt: skip
+        fresh: list[str] = []
+        stale: list[str] = []
+        for key in wanted:
+            row = rows.get(key)
+            if row is not None:
+                (stale if _expired(row[2], now) else fresh).append(key)
         found = dict(zip(fresh, _loads_many([rows[key][0] for key in fresh]), strict=True))
         if stale:  # best effort: a read never fails because a purge could not run
             try:

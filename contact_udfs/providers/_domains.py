@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib import resources
 
 from disposable_email_domains import blocklist as _DISPOSABLE
+from rapidfuzz.distance import OSA
 
 __all__ = [
     "FREE_BRANDS",
@@ -86,23 +87,10 @@ def is_role(local_part: str) -> bool:
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
     """Damerau-Levenshtein (optimal string alignment) distance, capped at ``limit + 1``.
 
-    The cap keeps comparing one domain against the popular list cheap.
+    The cap keeps comparing one domain against the popular list cheap; rapidfuzz works
+    it out in C++ (a sheet's every new domain is compared with each popular one).
     """
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return min(prev[-1], limit + 1)
+    return int(OSA.distance(a, b, score_cutoff=limit))
 
 
 def _adjacent_keys(a: str, b: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -175,30 +175,46 @@ class Answer:
         return cls(**{k: v for k, v in data.items() if k in names})
 
     @classmethod
-    def from_stored(cls: type[A], data: dict[str, Any]) -> A:
+    def from_stored(cls: type[A], data: Mapping[str, Any]) -> A:
         """An answer the store kept, read back: marked ``from_cache``, whatever it was saved as.
+
+        One answer of :meth:`from_stored_many`; ``data`` is not changed, nor kept.
+        """
+        return cls.from_stored_many((data,))[0]
+
+    @classmethod
+    def from_stored_many(cls: type[A], datas: Iterable[Mapping[str, Any]]) -> list[A]:
+        """:meth:`from_stored` of each stored dict, in order.
 
         Built as :meth:`from_values` builds (the state set at once), then converted as
         ``__post_init__`` converts, not through the frozen ``__init__`` that sets each
-        field on its own: a cached run of a million contacts reads a million answers.
+        field on its own: a cached run of a million contacts reads a million answers,
+        so the recipe is looked up once per batch and each state is one dict display.
         Unknown keys (``kind``, fields of older versions) are ignored, as
-        :meth:`from_dict` does. ``data`` is not changed, nor kept.
+        :meth:`from_dict` does; whether there are any is told by the state's size (it
+        holds each field name once), not by a set comparison per answer.
         """
-        base, factories, names, known = _stored_recipe(cls)
-        state = base.copy()  # a copy of one dict, not one entry at a time
-        for name, factory in factories:
-            if name not in data:
-                state[name] = factory()
-        if data.keys() <= known:  # the common case: fields and ``kind``, checked in C
-            state.update(data)
-            state.pop("kind", None)
-        else:
-            state.update({k: v for k, v in data.items() if k in names})
-        state["from_cache"] = True
-        _converted(state)
-        new = object.__new__(cls)
-        _set_state(new, "__dict__", state)
-        return new
+        base, factories, names, _ = _stored_recipe(cls)
+        size = len(base) + len(factories)  # every field name: a default or a factory
+        convert = _converted
+        make = object.__new__
+        out: list[A] = []
+        add = out.append
+        for data in datas:
+            state = {**base, **data}
+            for name, factory in factories:
+                if name not in data:
+                    state[name] = factory()
+            if len(state) != size:  # ``kind``, or names this version does not know
+                state.pop("kind", None)
+                if len(state) != size:
+                    state = {k: v for k, v in state.items() if k in names}
+            state["from_cache"] = True
+            convert(state)
+            new = make(cls)
+            _set_state(new, "__dict__", state)
+            add(new)
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)

@@ -184,11 +184,8 @@ class Engine:
             else:
                 usable.append(key)
         cached, reused = self._cached(provider, op, usable, state.retry_unknown)
-        settled = 0
-        for key, answer in cached.items():
-            settled += state.add(key, answer)
         state.reused.update(reused)
-        state.tick(settled)
+        state.tick(state.add_many(cached))
         misses = [k for k in usable if k not in cached]
         if not misses:
             return
@@ -224,8 +221,9 @@ class Engine:
                 provider.name, op.value, todo, owner=state.owner, ttl=ttl,
                 skip_retryable=state.retry_unknown,
             )  # fmt: skip
-            for key, data in claim.cached.items():
-                state.add(key, RESULT_TYPES[op].from_stored(data))
+            stored = RESULT_TYPES[op].from_stored_many(claim.cached.values())
+            for key, answer in zip(claim.cached, stored, strict=True):
+                state.add(key, answer)
             state.tick(len(claim.cached))
             # a process of this host that is gone keeps nobody waiting
             taken = take_over_dead(self.store, provider.name, op.value, claim.elsewhere,
@@ -365,11 +363,11 @@ class Engine:
         save_answers(self.store, self.settings, provider.name, state.operation, answers,
                      owner=owner)  # fmt: skip
         answers = {k: a for k, a in answers.items() if k in state.payloads}
-        for key, answer in answers.items():
-            state.add(key, answer)
-            state.pending.discard(key)
-            state.fresh.add(key)
-            if fresh:
+        state.add_many(answers)
+        state.pending.difference_update(answers)
+        state.fresh.update(answers)
+        if fresh:
+            for key, answer in answers.items():
                 self._learn_pattern(state.payloads[key], answer)
         state.tick(len(answers))
 

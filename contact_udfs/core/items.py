@@ -98,12 +98,10 @@ def cached_answers(
         if retry_unknown:
             return {key: a for key, a in found.items() if not a.retryable}
         return found
-    out: dict[str, Answer] = {}
-    for key, data in store.get_many(provider, operation.value, keys).items():
-        if retry_unknown and data.get("retryable"):
-            continue
-        out[key] = kind.from_stored(data)
-    return out
+    read = store.get_many(provider, operation.value, keys)
+    if retry_unknown:
+        read = {key: data for key, data in read.items() if not data.get("retryable")}
+    return dict(zip(read, kind.from_stored_many(read.values()), strict=True))
 
 
 def invalid_answer(operation: Operation, item: Item) -> Answer:

@@ -62,6 +62,20 @@ class RunState:
             return True
         return False
 
+    def add_many(self, answers: dict[str, Answer]) -> int:
+        """:meth:`add` of each ``key: answer`` (a batch read from the cache); how many it
+        settles."""
+        gathered = self.answers
+        for key, answer in answers.items():
+            got = gathered.get(key)
+            if got is None:
+                gathered[key] = [answer]
+            else:
+                got.append(answer)
+        settled = [key for key, answer in answers.items() if answer.settled]
+        self.settled_keys.update(settled)
+        return len(settled)
+
     def answered_by(self, key: str, provider: str) -> bool:
         return key not in self.pending and any(
             a.provider == provider for a in self.answers.get(key, ())

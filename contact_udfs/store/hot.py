@@ -289,7 +289,7 @@ class HotStore:
             out = {key: entry.decoded(kind) for key, entry in found.items()}
         if missing:
             read = self.store.get_many(provider, operation, missing)
-            out.update((key, kind.from_stored(data)) for key, data in read.items())
+            out.update(zip(read, kind.from_stored_many(read.values()), strict=True))
             if found and read:  # keep the order of ``keys``
                 out = {key: out[key] for key in dict.fromkeys(keys) if key in out}
         return out

@@ -156,3 +156,28 @@ def test_a_stored_answer_reads_back_as_the_constructor_builds_it(answer):
     assert bare[0].raw is not bare[1].raw
     with pytest.raises(ValueError):
         type(answer).from_stored({"status": "maybe"})
+
+
+@pytest.mark.parametrize("answer", SAMPLES, ids=lambda a: f"{a.kind}-{a.provider}")
+def test_a_batch_of_stored_answers_reads_back_as_each_one_alone(answer):
+    """The batch read tells unknown keys by the state's size: every mix must come out as
+    :meth:`from_stored` of each dict alone, which the constructor defines."""
+    full = answer.to_dict()
+    no_kind = {k: v for k, v in full.items() if k != "kind"}
+    batch = [
+        full,  # ``kind`` only
+        no_kind,  # neither ``kind`` nor an unknown key
+        no_kind | {"from_a_later_version": 1},  # an unknown key only
+        full | {"from_a_later_version": 1, "another": None},  # both
+        {"status": "risky", "kind": answer.kind},  # most fields missing, ``kind`` kept
+        {"status": Status.RISKY, "checked_at": "2026-01-02T03:04:05+00:00", "from_cache": False},
+    ]
+    many = type(answer).from_stored_many(iter(batch))
+    alone = [type(answer).from_stored(dict(d)) for d in batch]
+    assert [a.__dict__ for a in many] == [a.__dict__ for a in alone]
+    fields = dict(no_kind, from_cache=True)
+    assert many[0] == many[1] == many[2] == many[3] == type(answer)(**fields)
+    assert all(a.from_cache for a in many) and "kind" not in many[4].__dict__
+    assert many[5].checked_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert set(many[3].__dict__) == set(many[4].__dict__)  # the unknown keys are left out
+    assert type(answer).from_stored_many([]) == []

@@ -65,18 +65,26 @@ def normalize_item(operation: Operation, value: object) -> Item:
     return Item(person.key or "", person.key, dict(person.payload), person.error)
 
 
-def email_items(cells: Any) -> list[Item]:
+def email_items(cells: Any, *, shown: bool = True) -> list[Item]:
     """:func:`normalize_item` of ``verify`` for each cell of an Arrow text array, the plain
-    addresses parsed column-wise (:func:`~contact_udfs.identity.fast_email_parts`)."""
+    addresses parsed column-wise (:func:`~contact_udfs.identity.fast_email_parts`).
+
+    With ``shown=False`` a valid cell's display is its key: for a caller that shows no
+    ``email`` field, so the engine need not rebuild the answer of each other spelling
+    of an address (``Ann@X.com`` next to ``ann@x.com``) only to carry that spelling.
+    """
     displays, keys = fast_email_parts(cells)
     out: list[Item] = []
     add = out.append
     for at, key in enumerate(keys):
         if key is None:  # left to the full parser (and null cells: "empty")
-            add(normalize_item(Operation.VERIFY, cells[at].as_py()))
+            item = normalize_item(Operation.VERIFY, cells[at].as_py())
+            if not shown and item.key is not None:
+                item.display = item.key
+            add(item)
         else:
             display = displays[at]
-            add(Item(key if display == key else display, key, {"email": key}, None))
+            add(Item(key if not shown or display == key else display, key, {"email": key}, None))
     return out
 
 

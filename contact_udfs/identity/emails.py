@@ -49,6 +49,7 @@ __all__ = [
     "cache_key",
     "email_parts",
     "error_message",
+    "fast_email_keys",
     "fast_email_parts",
     "normalize_email",
     "parsing_in_bulk",
@@ -265,6 +266,25 @@ def fast_email_parts(cells: Any) -> tuple[list[str | None], list[str | None]]:
     :func:`_classify_text`'s fast path, one Arrow kernel each (a test holds the two to
     the same answers); a cell they do not vouch for is left to the full parser.
     """
+    import pyarrow.compute as pc
+
+    ok, trimmed, low, none = _fast_path(cells)
+    return pc.if_else(ok, trimmed, none).to_pylist(), pc.if_else(ok, low, none).to_pylist()
+
+
+def fast_email_keys(cells: Any) -> Any:
+    """The keys of :func:`fast_email_parts`, as an Arrow array (null where a cell needs
+    :func:`email_parts` itself): for grouping cells by address without a Python string
+    per cell."""
+    import pyarrow.compute as pc
+
+    ok, _, low, none = _fast_path(cells)
+    return pc.if_else(ok, low, none)
+
+
+def _fast_path(cells: Any) -> tuple[Any, Any, Any, Any]:
+    """(which cells the fast path takes, the cells trimmed, trimmed and lower-cased, a
+    null text): :func:`_classify_text`'s fast path, one Arrow kernel per check."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -275,11 +295,7 @@ def fast_email_parts(cells: Any) -> tuple[list[str | None], list[str | None]]:
     ok = pc.and_(ok, pc.less_equal(pc.find_substring(low, "@"), 64))
     ok = pc.and_not(ok, pc.match_substring_regex(low, _DOUBLE_HYPHEN_DOMAIN))
     ok = pc.and_not(ok, pc.match_substring_regex(low, _RESERVED_END))
-    ok = pc.fill_null(ok, False)
-    none = pa.scalar(None, pa.string())
-    displays = pc.if_else(ok, trimmed, none).to_pylist()
-    keys = pc.if_else(ok, low, none).to_pylist()
-    return displays, keys
+    return pc.fill_null(ok, False), trimmed, low, pa.scalar(None, pa.string())
 
 
 def _check_address(s: str) -> tuple[str | None, str | None]:

@@ -70,10 +70,20 @@ class Cells(Sequence[Any]):
 
 
 def distinct_cells(
-    values: pd.Series, parse: Callable[[Any], list[Any]] | None = None
+    values: pd.Series,
+    parse: Callable[[Any], list[Any]] | None = None,
+    key: Callable[[Any], Any] | None = None,
 ) -> Cells | None:
     """The distinct cells of ``values`` when it is Arrow-backed text, else None; ``parse``
-    makes each slice's Arrow cells its items (else they are Python strings and None)."""
+    makes each slice's Arrow cells its items (else they are Python strings and None).
+
+    With ``key`` (Arrow cells in, an Arrow array of keys out, null for "no key of its
+    own"), spellings of one value that sort next to each other and share a key are one
+    item: ``Ann@X.com`` and `` ann@x.com`` are asked, and answered, once. Their first
+    row stands for them, so this is only for a ``parse`` that makes the same item of
+    each (a caller that shows no spelling). Cells it does not merge stay apart, which
+    is always right, only less frugal.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -105,17 +115,39 @@ def distinct_cells(
     group = np.cumsum(starts, dtype=np.int32) - 1
     first = order[starts]  # the sort is stable: each cell's first row
     # a family's first row, for each of its cells (families are runs of cells)
-    family = np.cumsum(kin[starts]) - 1
-    family_first = np.minimum.reduceat(first, np.flatnonzero(kin[starts]))[family] \
+    kin = kin[starts]
+    family = np.cumsum(kin) - 1
+    family_first = np.minimum.reduceat(first, np.flatnonzero(kin))[family] \
         if len(first) else first  # fmt: skip
-    # cells in order of their family's first appearance, then of their own: with no
+    # items: runs of cells (in sorted order) of one family sharing one key, else cells
+    alone = np.ones(len(first), dtype=bool) if key is None else kin | ~_same_key(arrow, first, key)
+    unit = np.cumsum(alone, dtype=np.int32) - 1
+    heads = np.flatnonzero(alone)
+    unit_first = np.minimum.reduceat(first, heads) if len(first) else first
+    unit_family_first = family_first[heads]
+    # items in order of their family's first appearance, then of their own: with no
     # variants that is the order of first appearance; with them, a family is one run
-    rank = np.lexsort((first, family_first))
-    renumber = np.empty(len(first), dtype=np.int32)
-    renumber[rank] = np.arange(len(first), dtype=np.int32)
-    codes = np.full(n, len(first), dtype=np.int32)  # missing cells: the last item
-    codes[order] = renumber[group]
-    return Cells(arrow, first[rank], codes, valid < n, parse)
+    rank = np.lexsort((unit_first, unit_family_first))
+    renumber = np.empty(len(rank), dtype=np.int32)
+    renumber[rank] = np.arange(len(rank), dtype=np.int32)
+    codes = np.full(n, len(rank), dtype=np.int32)  # missing cells: the last item
+    codes[order] = renumber[unit[group]]
+    return Cells(arrow, unit_first[rank], codes, valid < n, parse)
+
+
+def _same_key(arrow: Any, first: Any, key: Callable[[Any], Any]) -> Any:
+    """For each distinct cell (in sorted order), whether its key is the one before's, both
+    keys not null; worked out per block, so no column of keys is ever held whole."""
+    import pyarrow.compute as pc
+
+    same = np.zeros(len(first), dtype=bool)
+    for lo in range(1, len(first), _BLOCK):
+        hi = min(lo + _BLOCK, len(first))
+        keys = key(arrow.take(first[lo - 1 : hi]))
+        same[lo:hi] = pc.fill_null(pc.equal(keys[1:], keys[:-1]), False).to_numpy(
+            zero_copy_only=False
+        )
+    return same
 
 
 def _differ(block: Any) -> Any:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Hashable, Mapping, Sequence
+from functools import partial
 from typing import Any, TypedDict
 
 import numpy as np
@@ -35,8 +36,9 @@ from ...core.answer_columns import (
 from ...core.columns_detect import check_mapping, distinct_inputs
 from ...core.items import email_items
 from ...core.reports import Estimate, RunReport
+from ...identity import fast_email_keys
 from ...models import Operation
-from .distinct import distinct_cells
+from .distinct import Cells, distinct_cells
 from .runs import ProgressArg, _ask, _Slices
 
 __all__ = [
@@ -145,7 +147,8 @@ def _solve(
     client: Client | None,
     opts: _Slices,
 ) -> tuple[dict[str, Any], RunReport, bool]:
-    cells = distinct_cells(df[mapping["email"]], email_items) if op is Operation.VERIFY else None
+    cells = _email_cells(df[mapping["email"]], shown="email" in names) \
+        if op is Operation.VERIFY else None  # fmt: skip
     if cells is None:
         distinct = distinct_inputs(df, op, mapping)
         codes, items = distinct.codes, distinct.items
@@ -172,6 +175,15 @@ def _solve(
     report.rows, report.invalid = len(df), int(flags[codes].sum())
     out = {target: columns.pop(name).column() for name, target in zip(names, targets, strict=True)}
     return out, report, cancelled
+
+
+def _email_cells(column: pd.Series, shown: bool) -> Cells | None:
+    """The distinct cells to verify (None: not Arrow text). The cell as typed is carried
+    into the answers only when the ``email`` field is shown; when it is not, the
+    spellings of one plain address are one item (asked, answered and written once)."""
+    if shown:
+        return distinct_cells(column, email_items)
+    return distinct_cells(column, partial(email_items, shown=False), key=fast_email_keys)
 
 
 class _Rows:

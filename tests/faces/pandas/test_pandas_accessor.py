@@ -30,6 +30,13 @@ def frame(dtype: object = object) -> pd.DataFrame:
     )
 
 
+def _items(df: pd.DataFrame) -> int:
+    """The distinct items a verify of :func:`frame` asks: 4 addresses and the empty cells as
+    Arrow text (two spellings of ada@ are one item when no email field is shown), the 5
+    values apart and the empty cells as objects."""
+    return 5 if str(df["Email"].dtype) == "str" else 6
+
+
 def test_doctests() -> None:
     assert doctest.testmod(pandas_ext).failed == 0
 
@@ -142,7 +149,10 @@ def test_empty_frame(local_client: Client):
 def test_progress_callback_counts_distinct_items_up_to_the_total(local_client: Client):
     seen: list[tuple[int, int]] = []
     frame().contacts.verify(client=local_client, progress=lambda d, t: seen.append((d, t)))
-    assert seen[0] == (0, 6) and seen[-1] == (6, 6)  # 5 distinct values + one for empty cells
+    # 4 addresses (an Arrow text column's spellings of one address are one item when no
+    # email field is shown) + one for the empty cells; as objects, the 5 values apart
+    total = _items(frame())
+    assert seen[0] == (0, total) and seen[-1] == (total, total)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
@@ -160,7 +170,7 @@ def test_slices_give_the_same_frame_as_one_call(local_client: Client):
     cols = ["email_status", "email_reason", "email_suggestion"]
     assert_frame_equal(sliced.frame[cols], whole.frame[cols])
     assert sliced.report.rows == len(df) and sliced.report.invalid == 5
-    assert seen[-1] == 6 and not sliced.cancelled
+    assert seen[-1] == _items(df) and not sliced.cancelled
 
 
 def test_cancel_leaves_rows_not_reached_empty(local_client: Client):

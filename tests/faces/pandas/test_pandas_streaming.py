@@ -13,6 +13,7 @@ import random
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
@@ -23,6 +24,7 @@ from contact_udfs.core.bulk import streaming
 from contact_udfs.core.columns_detect import distinct_inputs
 from contact_udfs.faces.pandas.distinct import distinct_cells
 from contact_udfs.faces.pandas.frames import run_frame
+from contact_udfs.identity import email_parts, fast_email_keys
 from contact_udfs.models import Status, Verification
 
 CELLS = [None, "", "ada@acme.com", "ADA@acme.com", " ada@acme.com", "b@x.io", "é@x.io", "zz"]
@@ -56,6 +58,41 @@ def test_distinct_cells_code_every_row_and_keep_variants_together(
             assert at == list(range(at[0], at[0] + len(at)))
         if len(cells):
             assert cells[-1] == items[-1] and cells[0] == items[0] and cells[1:3] == items[1:3]
+
+
+def _parts(cells: pa.ChunkedArray) -> list[tuple[str | None, str | None]]:
+    """(key, error) of each cell, as the full parser gives them."""
+    return [email_parts(c)[1:] if c is not None else (None, "empty") for c in cells.to_pylist()]
+
+
+@pytest.mark.parametrize("block", [distinct_mod._BLOCK, 2])
+def test_with_a_key_the_spellings_of_one_plain_address_are_one_item(
+    monkeypatch: pytest.MonkeyPatch, block: int
+):
+    """Plain spellings of one address become one item; a row's item still gives its own
+    cell's key or error, and no other cell is merged."""
+    monkeypatch.setattr(distinct_mod, "_BLOCK", block)
+    rng = random.Random(13)
+    plain = ["Ann@X.io", " ann@x.io", "ANN@X.IO\t"]  # one family, one key
+    pool = [*CELLS, *plain, "Ann <ann@x.io>", "josé@x.io", "JOSÉ@x.io", "#N/A", "#n/a"]
+    for _ in range(80):
+        values = [rng.choice(pool) for _ in range(rng.randint(0, 40))]
+        column = _column(values, chunks=rng.randint(1, 3))
+        apart = distinct_cells(column, _parts)
+        merged = distinct_cells(column, _parts, key=fast_email_keys)
+        assert apart is not None and merged is not None
+        own = _parts(pa.chunked_array([pa.array(values, pa.string())]))
+        items = merged[:]
+        assert [items[c] for c in merged.codes] == own
+        assert [apart[:][c] for c in apart.codes] == own
+        # the plain spellings of each address: one item; every other cell: its own
+        ann = sum(1 for i in items if i[0] == "ann@x.io")
+        assert ann == any(v in plain for v in values) + ("Ann <ann@x.io>" in values)
+        ada = sum(1 for i in items if i[0] == "ada@acme.com")
+        assert ada == any(v is not None and v.strip().lower() == "ada@acme.com" for v in values)
+        others = {v for v in values if v not in plain and v != "Ann <ann@x.io>"
+                  and (v or "").strip().lower() not in ("ada@acme.com", "b@x.io")}  # fmt: skip
+        assert len(items) == ann + ada + ("b@x.io" in values) + len(others)
 
 
 def test_without_variants_distinct_cells_come_as_factorize_gives_them():
@@ -188,3 +225,29 @@ def test_each_contact_is_read_from_the_store_once_whatever_its_variants(
                       progress=False)  # fmt: skip
     assert bool(again.frame["email_from_cache"].all())
     assert sorted(read) == sorted(base) and again.report.rows == 90
+
+
+def test_other_spellings_are_rebuilt_only_when_the_email_field_is_shown(
+    local_client: Client, monkeypatch: pytest.MonkeyPatch
+):
+    base = [f"user{i}@example.com" for i in range(20)]
+    cells = [v for e in base for v in (e, e.upper(), f"  {e.title()} ")] + ["not an email"]
+    df = pd.DataFrame({"email": pd.Series(cells, dtype="str")})
+    rebuilt: list[str] = []
+    real = Verification.replace
+
+    def counted(self: Verification, **changes: object) -> Verification:
+        rebuilt.append(str(changes.get("email")))
+        return real(self, **changes)
+
+    monkeypatch.setattr(Verification, "replace", counted)
+    plain = run_frame(df, "verify", {"email": "email"}, client=local_client, progress=False)
+    assert rebuilt == []  # the default fields show no address: one answer per contact
+    shown = run_frame(df, "verify", {"email": "email"}, client=local_client, progress=False,
+                      fields=["email", "status", "reason"], prefix="v_")  # fmt: skip
+    assert len(rebuilt) == 40  # the upper-case and the padded, title-case spelling of each
+    assert shown.frame["v_email"].tolist()[:3] == ["user0@example.com", "USER0@EXAMPLE.COM",
+                                                   "User0@Example.Com"]  # fmt: skip
+    assert shown.frame["v_email"].iloc[-1] == "not an email"
+    for name in ("status", "reason"):
+        assert plain.frame[f"email_{name}"].tolist() == shown.frame[f"v_{name}"].tolist()

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..identity import (
     email_parts,
+    fast_email_keys,
     fast_email_parts,
     normalize_contact,
     normalize_email,
@@ -73,7 +74,11 @@ def email_items(cells: Any, *, shown: bool = True) -> list[Item]:
     ``email`` field, so the engine need not rebuild the answer of each other spelling
     of an address (``Ann@X.com`` next to ``ann@x.com``) only to carry that spelling.
     """
-    displays, keys = fast_email_parts(cells)
+    if shown:
+        displays, keys = fast_email_parts(cells)
+    else:  # the display is the key: the cells as typed are not even made Python strings
+        keys = fast_email_keys(cells).to_pylist()
+        displays = keys
     out: list[Item] = []
     add = out.append
     for at, key in enumerate(keys):

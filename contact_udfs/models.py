@@ -194,7 +194,7 @@ class Answer:
         :meth:`from_dict` does; whether there are any is told by the state's size (it
         holds each field name once), not by a set comparison per answer.
         """
-        base, factories, names, _ = _stored_recipe(cls)
+        base, factories, names = _stored_recipe(cls)
         size = len(base) + len(factories)  # every field name: a default or a factory
         convert = _converted
         make = object.__new__
@@ -300,25 +300,20 @@ def _built(cls: type[A], values: Mapping[str, Any]) -> A:
     return new
 
 
-_RECIPES: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str],
-                           frozenset[str]]] = {}
+_RECIPES: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str]]] = {}
 #: each status by its stored text (``Status(text)`` is an enum call: a sixth of a read)
 _STATUSES: dict[str, Status] = {s.value: s for s in Status}
 #: the last stored time read and its value: answers saved together share one ``checked_at``
 _LAST_PARSED: tuple[str, datetime | None] = ("", None)
 
 
-def _stored_recipe(
-    cls: type,
-) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str], frozenset[str]]:
-    """(plain defaults marked from the cache, factories, field names, the names a stored
-    answer may hold) of ``cls``: what :meth:`Answer.from_stored` needs, worked out once."""
+def _stored_recipe(cls: type) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str]]:
+    """(plain defaults marked from the cache, factories, field names) of ``cls``: what
+    :meth:`Answer.from_stored_many` needs, worked out once."""
     got = _RECIPES.get(cls)
     if got is None:
         plain, factories = _defaults(cls)
-        names = _init_names(cls)
-        got = _RECIPES[cls] = ({**plain, "from_cache": True}, factories, names,
-                               names | {"kind"})  # fmt: skip
+        got = _RECIPES[cls] = ({**plain, "from_cache": True}, factories, _init_names(cls))
     return got
 
 

@@ -222,8 +222,7 @@ class Engine:
                 skip_retryable=state.retry_unknown,
             )  # fmt: skip
             stored = RESULT_TYPES[op].from_stored_many(claim.cached.values())
-            for key, answer in zip(claim.cached, stored, strict=True):
-                state.add(key, answer)
+            state.add_many(dict(zip(claim.cached, stored, strict=True)))
             state.tick(len(claim.cached))
             # a process of this host that is gone keeps nobody waiting
             taken = take_over_dead(self.store, provider.name, op.value, claim.elsewhere,

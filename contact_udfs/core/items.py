@@ -89,7 +89,7 @@ def email_items(cells: Any, *, shown: bool = True) -> list[Item]:
             add(item)
         else:
             display = displays[at]
-            add(Item(key if not shown or display == key else display, key, {"email": key}, None))
+            add(Item(key if display == key else display, key, {"email": key}, None))
     return out
 
 

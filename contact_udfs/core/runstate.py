@@ -52,19 +52,11 @@ class RunState:
 
     def add(self, key: str, answer: Answer) -> bool:
         """Gather ``answer`` for ``key``; True when it settles the key."""
-        got = self.answers.get(key)
-        if got is None:
-            self.answers[key] = [answer]
-        else:
-            got.append(answer)
-        if answer.settled:
-            self.settled_keys.add(key)
-            return True
-        return False
+        return self.add_many({key: answer}) == 1
 
     def add_many(self, answers: dict[str, Answer]) -> int:
-        """:meth:`add` of each ``key: answer`` (a batch read from the cache); how many it
-        settles."""
+        """Gather each ``key: answer`` (a batch read from the cache or just saved); how many
+        keys it settles."""
         gathered = self.answers
         for key, answer in answers.items():
             got = gathered.get(key)

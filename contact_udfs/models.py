@@ -401,7 +401,12 @@ class Verification(Answer):
         """A verdict on the mailbox. ``risky`` for reason ``role`` (Dropcontact
         ``generic``: a role address, the mailbox itself not verified) is not one, so a
         waterfall asks the next provider; with none left it is the answer."""
-        return super().settled and not (self.status is Status.RISKY and self.reason == "role")
+        # the base rule spelled out, not through ``super()``: a cached run asks it of
+        # every answer it reads
+        status = self.status
+        return status is not Status.UNKNOWN and not (
+            status is Status.RISKY and self.reason == "role"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

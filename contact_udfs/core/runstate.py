@@ -90,16 +90,21 @@ def assemble(state: RunState, rows: list[Item]) -> list[Answer]:
     )  # fmt: skip
     report.reused = len(state.reused - state.fresh - state.pending)
     final: dict[str, Answer] = {}
+    gathered, pending = state.answers, state.pending
+    retryable = 0
     for key in state.payloads:
-        got = state.answers.get(key)
+        got = gathered.get(key)
         if not got:
-            final[key] = RESULT_TYPES[state.operation](reason="no_provider")
-            continue
-        best = got[0] if len(got) == 1 else best_answer(got)
-        if key in state.pending and not best.settled:
-            best = next(a for a in got if a.reason == "pending")
+            best = RESULT_TYPES[state.operation](reason="no_provider")
+        elif key in pending:
+            best = best_answer(got)
+            if not best.settled:
+                best = next(a for a in got if a.reason == "pending")
+        else:
+            best = got[0] if len(got) == 1 else best_answer(got)
+            retryable += best.retryable
         final[key] = best
-    report.retryable = sum(1 for k, a in final.items() if a.retryable and k not in state.pending)
+    report.retryable = retryable
     out: list[Answer] = []
     for item in rows:
         if item.key is None:

@@ -136,6 +136,8 @@ class HotMemory:
         found: dict[str, _Entry] = {}
         missing: list[str] = []
         entries = self._entries
+        if not entries:  # nothing held (a bulk run passing through): every key is a miss
+            return found, list(keys)
         with self._lock:
             for key in keys:
                 where = (provider, operation, key)

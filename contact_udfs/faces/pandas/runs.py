@@ -63,8 +63,9 @@ def _ask(
             if opts.cancel is not None and opts.cancel.is_set():
                 collect([None] * (len(items) - start))
                 return report, True
-            chunk = items[start : start + size]
             with paused_gc():  # one slice at a time: its garbage is collected after it
+                chunk = items[start : start + size]  # (made in the pause: no collection
+                # runs over the frame's cells while a slice's items are built)
                 run = client.run(
                     op, chunk, providers=opts.providers, retry_unknown=opts.retry_unknown,
                     budget=limit, progress=bar.slice(start, len(chunk)),

@@ -251,3 +251,28 @@ def test_other_spellings_are_rebuilt_only_when_the_email_field_is_shown(
     assert shown.frame["v_email"].iloc[-1] == "not an email"
     for name in ("status", "reason"):
         assert plain.frame[f"email_{name}"].tolist() == shown.frame[f"v_{name}"].tolist()
+
+
+def test_each_slice_s_items_are_made_with_the_collector_paused(
+    local_client: Client, monkeypatch: pytest.MonkeyPatch
+):
+    # a slice makes an item per distinct cell: a collection meanwhile would walk every
+    # object the process holds (the whole frame), slice after slice
+    import gc
+
+    import contact_udfs.core.items as items_mod
+
+    states: list[bool] = []
+    real = items_mod.email_items
+
+    def watched(cells: pa.ChunkedArray, **kw: bool) -> list:
+        states.append(gc.isenabled())
+        return real(cells, **kw)
+
+    monkeypatch.setattr("contact_udfs.faces.pandas.frames.email_items", watched)
+    df = pd.DataFrame({"email": pd.Series([f"u{i}@example.com" for i in range(25)], dtype="str")})
+    assert gc.isenabled()
+    out = run_frame(df, "verify", {"email": "email"}, client=local_client, chunk_size=10,
+                    progress=False)  # fmt: skip
+    assert states == [False, False, False]  # three slices, none with the collector on
+    assert gc.isenabled() and out.report.distinct == 25

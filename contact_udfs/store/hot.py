@@ -50,6 +50,7 @@ from typing import Any
 
 from ..config import PAID_PROVIDERS
 from ..models import Answer
+from ._prefetch import ReadAhead
 from .base import ClaimResult, JobRecord, Store
 
 __all__ = ["DEFAULT_SIZE", "MAX_AGE", "HotMemory", "HotStore", "memory_for", "passing_through"]
@@ -58,6 +59,8 @@ __all__ = ["DEFAULT_SIZE", "MAX_AGE", "HotMemory", "HotStore", "memory_for", "pa
 DEFAULT_SIZE = 20_000
 #: longest an answer read from the store is served from memory, in seconds
 MAX_AGE = 300.0
+#: bulk reads started ahead that are kept at once (a slice's own and the next one's)
+_AHEAD = 2
 
 _Key = tuple[str, str, str]
 
@@ -249,6 +252,8 @@ class HotStore:
         self.memory = memory if memory is not None else memory_for(store.location)
         self._clock = clock
         self._max_age = max_age
+        #: bulk reads started ahead (:meth:`prefetch`): this slice's and the next one's
+        self._ahead: list[ReadAhead] = []
 
     def __repr__(self) -> str:
         return f"HotStore({self.store!r}, size={self.memory.size})"
@@ -290,11 +295,33 @@ class HotStore:
         with self.memory.lock:
             out = {key: entry.decoded(kind) for key, entry in found.items()}
         if missing:
-            read = self.store.get_many(provider, operation, missing)
+            read = self._read_ahead(provider, operation, missing)
+            if read is None:
+                read = self.store.get_many(provider, operation, missing)
             out.update(zip(read, kind.from_stored_many(read.values()), strict=True))
             if found and read:  # keep the order of ``keys``
                 out = {key: out[key] for key in dict.fromkeys(keys) if key in out}
         return out
+
+    def prefetch(self, provider: str, operation: str, keys: Sequence[str]) -> None:
+        """Start reading the stored answers of ``keys`` in the background, for the next
+        bulk read of them (in a :func:`passing_through` block; elsewhere nothing is
+        started, as memory answers those reads). A bulk run calls it for its next slice
+        before asking this one: the store works on one while Python works on the other
+        (:mod:`contact_udfs.store._prefetch`)."""
+        if keys and _passing.get():
+            started = ReadAhead(self.store.get_many, provider, operation, keys)
+            self._ahead = [*self._ahead[-(_AHEAD - 1) :], started]
+
+    def _read_ahead(
+        self, provider: str, operation: str, keys: Sequence[str]
+    ) -> dict[str, dict[str, Any]] | None:
+        """The read started ahead for ``keys``, if one covers them (it is used once)."""
+        for ahead in self._ahead:
+            if ahead.covers(provider, operation, keys):
+                self._ahead = [a for a in self._ahead if a is not ahead]
+                return ahead.result(keys)
+        return None  # (a read of other keys leaves them for the reads they were started for)
 
     def _entries(self, provider: str, operation: str, keys: Sequence[str]) -> dict[str, _Entry]:
         now = self._clock()
@@ -339,6 +366,7 @@ class HotStore:
         emails: Mapping[str, Collection[str]] | None = None,
         owner: str | None = None,
     ) -> None:
+        self._ahead = []  # read before this write: not to be served after it
         self.store.put_many(provider, operation, answers, ttl=ttl, emails=emails, owner=owner)
         if answers and not _passing.get():
             now = self._clock()
@@ -367,11 +395,13 @@ class HotStore:
         return result
 
     def forget(self, email: str) -> int:
+        self._ahead = []
         removed = self.store.forget(email)
         self.memory.clear()
         return removed
 
     def clear(self) -> None:
+        self._ahead = []
         self.store.clear()
         self.memory.clear()
 

@@ -37,7 +37,6 @@ from ..exceptions import ConfigurationError, StoreError
 from ._budget import sqlite_budget_add as _budget_add
 from ._common import addresses as _addresses
 from ._common import dumps as _dumps
-from ._common import loads_many as _loads_many
 from ._common import norm as _norm
 from ._common import unique as _unique
 from ._sqlite_aliases import SQLiteAliases
@@ -51,6 +50,7 @@ from ._sqlite_sql import (
     _UPSERT_CLAIM,
     _answers,
     _chunked,
+    _decoded_answers,
     _expired,
     _forget_in_jobs,
     _migrate_schema,
@@ -125,20 +125,13 @@ class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
         wanted = _unique(keys)
         if not wanted:
             return {}
-        ordered = sorted(wanted)  # probes in index order (see put_many)
-        rows = self._pool.run(
-            lambda conn: _answers(conn, provider, operation, ordered),
+        now = self._clock()
+        live, stale = self._pool.run(
+            lambda conn: _decoded_answers(conn, provider, operation, wanted, now),
             write=False,
             what="read answers",
         )
-        now = self._clock()
-        fresh: list[str] = []
-        stale: list[str] = []
-        for key in wanted:
-            row = rows.get(key)
-            if row is not None:
-                (stale if _expired(row[2], now) else fresh).append(key)
-        found = dict(zip(fresh, _loads_many([rows[key][0] for key in fresh]), strict=True))
+        found = {key: live[key] for key in wanted if key in live}  # in the order asked
         if stale:  # best effort: a read never fails because a purge could not run
             try:
                 self._pool.run(

@@ -170,3 +170,66 @@ def test_a_bulk_read_passing_through_decodes_in_order_and_holds_nothing(tmp_path
     assert backend.read == 3  # b came from memory
     assert len(hot.memory) == 1  # a and c were handed on, not held
     assert hot.get_answers(P, V, ["a@x.com"], Verification) and backend.read == 4
+
+
+# -- reads started ahead ----------------------------------------------------------------
+
+
+def test_a_read_started_ahead_serves_the_bulk_read_it_covers_once(tmp_path: Path) -> None:
+    import threading
+
+    from contact_udfs.store.hot import passing_through
+
+    clock = FakeClock()
+    hot, backend = _pair(tmp_path, clock)
+    backend.store.put_many(P, V, {k: answer() for k in ("a@x.com", "b@x.com", "c@x.com")},
+                           ttl=None)  # fmt: skip
+    readers: list[str] = []
+    real = backend.get_many
+
+    def named(provider: str, operation: str, keys: list[str]) -> dict:
+        readers.append(threading.current_thread().name)
+        return real(provider, operation, keys)
+
+    backend.get_many = named  # type: ignore[method-assign]
+    hot.prefetch(P, V, ["a@x.com"])  # not a bulk read: memory answers it, nothing starts
+    assert backend.read == 0 and readers == []
+    with passing_through():
+        hot.prefetch(P, V, ["a@x.com", "b@x.com"])
+        got = hot.get_answers(P, V, ["b@x.com", "a@x.com"], Verification)
+        assert list(got) == ["b@x.com", "a@x.com"] and all(a.from_cache for a in got.values())
+        assert readers == ["contact_udfs-read-ahead"] and backend.read == 2
+        hot.get_answers(P, V, ["a@x.com"], Verification)  # used once: read again
+        assert readers[-1] == "MainThread" and backend.read == 3
+        # a read of other keys leaves it for the read it was started for
+        hot.prefetch(P, V, ["a@x.com"])
+        hot.get_answers(P, V, ["c@x.com"], Verification)
+        assert hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"].from_cache
+        assert sorted(readers[-2:]) == ["MainThread", "contact_udfs-read-ahead"]  # either first
+        # what was read before a write is not served after it
+        hot.prefetch(P, V, ["a@x.com"])
+        hot.put_many(P, V, {"a@x.com": answer("risky")}, ttl=None)
+        assert hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"].status == "risky"
+        assert readers[-1] == "MainThread"
+
+
+def test_a_read_ahead_that_failed_is_read_again_where_its_error_shows(tmp_path: Path) -> None:
+    from contact_udfs.exceptions import StoreError
+    from contact_udfs.store.hot import passing_through
+
+    clock = FakeClock()
+    hot, backend = _pair(tmp_path, clock)
+    backend.store.put_many(P, V, {"a@x.com": answer()}, ttl=None)
+    real, calls = backend.get_many, []
+
+    def flaky(provider: str, operation: str, keys: list[str]) -> dict:
+        calls.append(keys)
+        if len(calls) == 1:
+            raise StoreError("the cache is busy")
+        return real(provider, operation, keys)
+
+    backend.get_many = flaky  # type: ignore[method-assign]
+    with passing_through():
+        hot.prefetch(P, V, ["a@x.com"])
+        assert hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"].from_cache
+    assert calls == [["a@x.com"], ["a@x.com"]]

@@ -353,3 +353,56 @@ def test_forget_scrubs_open_job_meta(path: Path) -> None:
         file = Path(f"{path}{suffix}")
         if file.exists():
             assert b"ada@x.com" not in file.read_bytes()
+
+
+# -- the bulk read ------------------------------------------------------------
+
+
+def test_the_one_statement_read_gives_what_reading_row_by_row_gives(path: Path) -> None:
+    from contact_udfs.store import _sqlite_sql as sql
+
+    clock = FakeClock()
+    store = SQLiteStore(path, clock=clock)
+    odd_keys = ['a"quote@x.com', "back\\slash@x.com", "josé@bücher.de", "tab\tkey", "k,1"]
+    store.put_many(P, V, {k: answer(n=i) for i, k in enumerate(odd_keys)}, ttl=30.1)
+    store.put_many(P, V, {"forever@x.com": answer("risky")}, ttl=None)
+    clock.now += 0.1 + 1 / 3  # an expiry with every digit of its float
+    store.put_many(P, V, {"soon@x.com": answer()}, ttl=0.5)
+    keys = [*odd_keys, "forever@x.com", "soon@x.com", "missing@x.com"]
+    with store._pool.connection() as conn:
+        rows = sql._answers(conn, P, V, keys)
+        for now in (clock.now, *(expires for _, _, expires in rows.values() if expires)):
+            # at each expiry exactly: the same float compared in SQL as in Python
+            live, stale = sql._decoded_answers(conn, P, V, keys, now)
+            assert sorted(stale) == sorted(k for k, r in rows.items() if sql._expired(r[2], now))
+            assert live == {k: json.loads(r[0]) for k, r in rows.items() if k not in stale}
+    assert store.get_many(P, V, keys) == {k: answer(n=i) for i, k in enumerate(odd_keys)} | {
+        "forever@x.com": answer("risky"), "soon@x.com": answer()}  # fmt: skip
+    clock.now += 1
+    assert "soon@x.com" not in store.get_many(P, V, ["soon@x.com", "forever@x.com"])
+
+
+def test_a_payload_that_is_not_one_json_object_is_read_row_by_row(path: Path) -> None:
+    store = SQLiteStore(path)
+    store.put_many(P, V, {"a@x.com": answer(), "b@x.com": answer()}, ttl=None)
+    with sqlite3.connect(path) as raw:  # as an older or foreign writer might have left it
+        raw.execute("UPDATE answers SET payload = '[1, 2]' WHERE key = 'b@x.com'")
+    assert store.get_many(P, V, ["a@x.com", "b@x.com"]) == {"a@x.com": answer(), "b@x.com": [1, 2]}
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE answers SET payload = '{\"a\": 1}, \"x\"' WHERE key = 'b@x.com'")
+    with pytest.raises(ValueError):  # a corrupt row fails the read, as it did row by row
+        store.get_many(P, V, ["a@x.com", "b@x.com"])
+
+
+def test_without_sqlite_json_functions_the_read_goes_row_by_row(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contact_udfs.store import _sqlite_sql as sql
+
+    store = SQLiteStore(path)
+    store.put_many(P, V, {"a@x.com": answer()}, ttl=None)
+    monkeypatch.setattr(sql, "_READ_AS_JSON", "SELECT no_such_function(?, ?, ?), 1")
+    monkeypatch.setattr(sql, "_json_reads", True)
+    assert store.get_many(P, V, ["a@x.com", "b@x.com"]) == {"a@x.com": answer()}
+    assert sql._json_reads is False  # found out once, not asked again
+    assert store.get_many(P, V, ["a@x.com"]) == {"a@x.com": answer()}

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from ...api import Client
 from ...core.bulk import paused_gc, streaming
+from ...core.items import Item
 from ...core.reports import RunReport
 from ...exceptions import BudgetExceededError
 from ...models import Answer, Operation
@@ -58,25 +59,67 @@ def _ask(
         # slices spend one after another: refuse up front, as one engine call would
         _refuse_over_budget(client, op, items, opts, limit)
     bar = _Bar(opts.progress, len(items), f"contacts.{op.value}")
+    ahead = _ReadAhead(client, op, opts.providers)
     with bar, streaming(getattr(client, "store", None), len(items)):
+        chunk: Sequence[Any] | None = None
         for start in range(0, len(items), size):
             if opts.cancel is not None and opts.cancel.is_set():
                 collect([None] * (len(items) - start))
                 return report, True
             with paused_gc():  # one slice at a time: its garbage is collected after it
-                chunk = items[start : start + size]  # (made in the pause: no collection
-                # runs over the frame's cells while a slice's items are built)
+                # (the items are made in the pause too: no collection walks the frame)
+                chunk = items[start : start + size] if chunk is None else chunk
+                following = ahead.start(items, start + size, size)
                 run = client.run(
                     op, chunk, providers=opts.providers, retry_unknown=opts.retry_unknown,
                     budget=limit, progress=bar.slice(start, len(chunk)),
                 )  # fmt: skip
                 collect(run.results)
                 del run.results[:]  # the columns have them now
+            ahead.learn(run.report)
             report.merge(run.report)
             if limit is not None:
                 limit = max(limit - sum(run.report.credits.values()), 0)
             bar.advance(start + len(chunk))
+            chunk = following
     return report, False
+
+
+class _ReadAhead:
+    """Reads the next slice's stored answers while this slice is answered.
+
+    Only after a slice answered wholly from the cache (a rerun, where the reads are
+    most of the work), and only for items already normalized (the Arrow path's
+    :class:`~contact_udfs.core.items.Item`, whose keys are known before the engine
+    sees them); the store reads in the background
+    (:meth:`~contact_udfs.store.hot.HotStore.prefetch`). A slice that asks a provider
+    writes, and a write drops what was read ahead, so a first run reads nothing twice.
+    """
+
+    def __init__(self, client: Client, op: Operation, providers: Sequence[str] | str | None):
+        store = getattr(client, "store", None)
+        self._prefetch = getattr(store, "prefetch", None)
+        chain = client.engine(providers).chain(op) if self._prefetch is not None else []
+        self._first = chain[0].name if chain else None
+        self._op = op
+        self._on = False
+
+    def start(self, items: Sequence[Any], start: int, size: int) -> list[Any] | None:
+        """The next slice's items when its read was started (they are made now, to know
+        its keys), else None (the slice is made when its turn comes)."""
+        if not self._on or self._first is None or start >= len(items):
+            return None
+        following = list(items[start : start + size])
+        keys = [i.key for i in following if type(i) is Item and i.key is not None]
+        if len(keys) != len(following):  # not all normalized yet: nothing to read ahead
+            return following
+        assert self._prefetch is not None
+        self._prefetch(self._first, self._op.value, keys)
+        return following
+
+    def learn(self, report: RunReport) -> None:
+        """Read ahead after a slice whose every contact came from the cache."""
+        self._on = bool(report.distinct) and report.from_cache == report.distinct
 
 
 def _refuse_over_budget(

@@ -276,3 +276,33 @@ def test_each_slice_s_items_are_made_with_the_collector_paused(
                     progress=False)  # fmt: skip
     assert states == [False, False, False]  # three slices, none with the collector on
     assert gc.isenabled() and out.report.distinct == 25
+
+
+def test_a_cached_rerun_reads_the_next_slice_ahead_and_a_first_run_never_does(
+    local_client: Client, monkeypatch: pytest.MonkeyPatch
+):
+    import threading
+
+    df = pd.DataFrame({"email": pd.Series([f"u{i}@example.com" for i in range(50)], dtype="str")})
+    local_client.store.memory.resize(1)  # type: ignore[attr-defined]  # a bulk run
+    store = local_client.store.store  # type: ignore[attr-defined]
+    reads: list[tuple[str, int]] = []
+    real = store.get_many
+
+    def counted(provider: str, operation: str, keys: list[str]) -> dict[str, dict]:
+        reads.append((threading.current_thread().name, len(keys)))
+        return real(provider, operation, keys)
+
+    monkeypatch.setattr(store, "get_many", counted)
+    first = run_frame(df, "verify", {"email": "email"}, client=local_client, chunk_size=10,
+                      progress=False)  # fmt: skip
+    assert not first.frame["email_from_cache"].any()
+    assert reads == [("MainThread", 10)] * 5  # each slice looked up once, nothing ahead
+    reads.clear()
+    again = run_frame(df, "verify", {"email": "email"}, client=local_client, chunk_size=10,
+                      progress=False)  # fmt: skip
+    assert bool(again.frame["email_from_cache"].all())
+    assert again.frame["email_status"].tolist() == first.frame["email_status"].tolist()
+    # the first slice tells a cached run; from the third on each is read while the one
+    # before it is answered; every key is read once
+    assert sorted(reads) == sorted([("MainThread", 10)] * 2 + [("contact_udfs-read-ahead", 10)] * 3)

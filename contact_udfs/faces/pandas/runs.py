@@ -88,12 +88,14 @@ def _ask(
 class _ReadAhead:
     """Reads the next slice's stored answers while this slice is answered.
 
-    Only after a slice answered wholly from the cache (a rerun, where the reads are
-    most of the work), and only for items already normalized (the Arrow path's
+    From the first slice on (the second is read while the first is answered), and
+    after that only while slices come wholly from the cache (a rerun, where the reads
+    are most of the work); only for items already normalized (the Arrow path's
     :class:`~contact_udfs.core.items.Item`, whose keys are known before the engine
     sees them); the store reads in the background
     (:meth:`~contact_udfs.store.hot.HotStore.prefetch`). A slice that asks a provider
-    writes, and a write drops what was read ahead, so a first run reads nothing twice.
+    writes, and a write drops what was read ahead, so a first run reads one slice twice
+    (its second) and no more.
     """
 
     def __init__(self, client: Client, op: Operation, providers: Sequence[str] | str | None):
@@ -102,7 +104,7 @@ class _ReadAhead:
         chain = client.engine(providers).chain(op) if self._prefetch is not None else []
         self._first = chain[0].name if chain else None
         self._op = op
-        self._on = False
+        self._on = True
 
     def start(self, items: Sequence[Any], start: int, size: int) -> list[Any] | None:
         """The next slice's items when its read was started (they are made now, to know

@@ -278,7 +278,7 @@ def test_each_slice_s_items_are_made_with_the_collector_paused(
     assert gc.isenabled() and out.report.distinct == 25
 
 
-def test_a_cached_rerun_reads_the_next_slice_ahead_and_a_first_run_never_does(
+def test_a_cached_rerun_reads_the_next_slice_ahead_and_a_first_run_stops_doing_so(
     local_client: Client, monkeypatch: pytest.MonkeyPatch
 ):
     import threading
@@ -297,12 +297,14 @@ def test_a_cached_rerun_reads_the_next_slice_ahead_and_a_first_run_never_does(
     first = run_frame(df, "verify", {"email": "email"}, client=local_client, chunk_size=10,
                       progress=False)  # fmt: skip
     assert not first.frame["email_from_cache"].any()
-    assert reads == [("MainThread", 10)] * 5  # each slice looked up once, nothing ahead
+    # each slice is looked up when its turn comes; only the second was also read ahead
+    # (before the first slice showed it asks the provider, and its writes dropped that read)
+    assert sorted(reads) == sorted([("MainThread", 10)] * 5 + [("contact_udfs-read-ahead", 10)])
     reads.clear()
     again = run_frame(df, "verify", {"email": "email"}, client=local_client, chunk_size=10,
                       progress=False)  # fmt: skip
     assert bool(again.frame["email_from_cache"].all())
     assert again.frame["email_status"].tolist() == first.frame["email_status"].tolist()
-    # the first slice tells a cached run; from the third on each is read while the one
-    # before it is answered; every key is read once
-    assert sorted(reads) == sorted([("MainThread", 10)] * 2 + [("contact_udfs-read-ahead", 10)] * 3)
+    # from the second slice on each is read while the one before it is answered; every
+    # key is read once
+    assert sorted(reads) == sorted([("MainThread", 10)] + [("contact_udfs-read-ahead", 10)] * 4)

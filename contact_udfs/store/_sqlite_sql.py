@@ -144,11 +144,14 @@ def _decoded_answers(
                 type(flat[i]) is dict for i in range(1, len(flat), 2)
             ):
                 return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}, stale
-    rows = _answers(conn, provider, operation, keys)
-    stale = [key for key, row in rows.items() if _expired(row[2], now)]
-    live_rows = {key: row for key, row in rows.items() if not _expired(row[2], now)}
-    payloads = _loads_many([row[0] for row in live_rows.values()])
-    return dict(zip(live_rows, payloads, strict=True)), stale
+    texts: dict[str, str] = {}
+    stale = []
+    for key, (payload, _, expires) in _answers(conn, provider, operation, keys).items():
+        if _expired(expires, now):
+            stale.append(key)
+        else:
+            texts[key] = payload
+    return dict(zip(texts, _loads_many(list(texts.values())), strict=True)), stale
 
 
 def _purge(

@@ -59,7 +59,7 @@ def _ask(
         # slices spend one after another: refuse up front, as one engine call would
         _refuse_over_budget(client, op, items, opts, limit)
     bar = _Bar(opts.progress, len(items), f"contacts.{op.value}")
-    ahead = _ReadAhead(client, op, opts.providers)
+    ahead = _ReadAhead(client, op, opts.providers, slices=-(-len(items) // size))
     with bar, streaming(getattr(client, "store", None), len(items)):
         chunk: Sequence[Any] | None = None
         for start in range(0, len(items), size):
@@ -98,8 +98,11 @@ class _ReadAhead:
     (its second) and no more.
     """
 
-    def __init__(self, client: Client, op: Operation, providers: Sequence[str] | str | None):
-        store = getattr(client, "store", None)
+    def __init__(
+        self, client: Client, op: Operation, providers: Sequence[str] | str | None, slices: int
+    ) -> None:
+        # one slice has nothing to read ahead of: its providers are not even looked up
+        store = getattr(client, "store", None) if slices > 1 else None
         self._prefetch = getattr(store, "prefetch", None)
         chain = client.engine(providers).chain(op) if self._prefetch is not None else []
         self._first = chain[0].name if chain else None

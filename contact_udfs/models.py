@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -125,25 +125,8 @@ class Answer:
         at their defaults. :meth:`from_dict` fills them back in, so the round trip is
         still lossless; ``kind`` and ``status`` are always written.
         """
-        out: dict[str, Any] = {"kind": self.kind, "status": self.status.value}
         state = self.__dict__
-        for name, default in _stored_fields(type(self)):
-            value = state[name]
-            if value is default:  # None, True/False, "" and the like: the common case
-                continue
-            kind = value.__class__
-            if kind in _PLAIN:
-                if kind is default.__class__ and value == default:
-                    continue
-            elif isinstance(value, datetime):
-                value = _isoformat(value)
-            elif isinstance(value, Enum):
-                value = value.value
-            elif isinstance(value, (dict, list)):
-                if not value and value == default:
-                    continue  # an empty list or dict
-                value = json.loads(json.dumps(value, default=str))
-            out[name] = value
+        out = _stored_writer(type(self))(state)
         raw = state["raw"]
         if isinstance(raw, str):  # kept as JSON text
             if raw not in ("", "{}"):
@@ -167,6 +150,39 @@ class Answer:
             unknown = sorted(values.keys() - names)[0]
             raise TypeError(f"{cls.__name__} has no field {unknown!r}")
         return _built(cls, values)
+
+    @classmethod
+    def maker(cls: type[A], **common: Any) -> Callable[..., A]:
+        """``make(**values)``, which is ``from_values(**common, **values)``: for a batch of
+        answers sharing values (the provider, the time checked).
+
+        Why: the defaults and the shared values are laid out once per batch, not merged
+        again into each answer's arguments; the offline provider builds an answer every
+        few microseconds. Names are checked as :meth:`from_values` checks them; the
+        ``common`` values are shared by every answer made, so they must not change (a
+        string, a ``datetime``).
+        """
+        names = _init_names(cls)
+        if not common.keys() <= names:
+            raise TypeError(f"{cls.__name__} has no field {sorted(common.keys() - names)[0]!r}")
+        plain, factories = _defaults(cls)
+        base = {**plain, **common}
+        new = object.__new__
+
+        def make(**values: Any) -> A:
+            if not values.keys() <= names:
+                unknown = sorted(values.keys() - names)[0]
+                raise TypeError(f"{cls.__name__} has no field {unknown!r}")
+            answer = new(cls)
+            state = answer.__dict__
+            state.update(base)
+            for name, factory in factories:
+                if name not in values and name not in common:
+                    state[name] = factory()
+            state.update(values)
+            return answer
+
+        return make
 
     @classmethod
     def from_dict(cls: type[A], data: dict[str, Any]) -> A:
@@ -353,6 +369,57 @@ def _isoformat(value: datetime) -> str:
         text = value.isoformat()
         _LAST_ISO = (value, text)
     return text
+
+
+_SKIP = object()
+_WRITERS: dict[type, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _stored_value(value: Any, default: Any) -> Any:
+    """What :meth:`Answer.to_stored` keeps of a field that is not a plain value at its
+    default: JSON-ready, or ``_SKIP`` for an empty list or dict at its default."""
+    if isinstance(value, datetime):
+        return _isoformat(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (dict, list)):
+        if not value and value == default:
+            return _SKIP
+        return json.loads(json.dumps(value, default=str))
+    return value
+
+
+def _stored_writer(cls: type) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The fields part of :meth:`Answer.to_stored` for ``cls``: a function written out
+    once per class, one test per field, as ``dataclasses`` writes ``__init__``.
+
+    Why: the loop over the fields (their names, defaults and kinds looked up anew for
+    each answer) was a tenth of a first run with the offline provider. Per field: left
+    out when it *is* its default, or a plain value (bool, int, float, str) of the
+    default's own kind equal to it; otherwise kept, plain values as they are, others
+    through :func:`_stored_value`.
+    """
+    writer = _WRITERS.get(cls)
+    if writer is not None:
+        return writer
+    scope: dict[str, Any] = {"PLAIN": _PLAIN, "other": _stored_value, "SKIP": _SKIP}
+    lines = ["def write(s):", f"    out = {{'kind': {cls.kind!r}, 'status': s['status'].value}}"]  # type: ignore[attr-defined]
+    for i, (name, default) in enumerate(_stored_fields(cls)):
+        scope[f"D{i}"], scope[f"C{i}"] = default, default.__class__
+        lines += [
+            f"    v = s[{name!r}]",
+            f"    if v is not D{i}:",
+            "        c = v.__class__",
+            "        if c in PLAIN:",
+            f"            if not (c is C{i} and v == D{i}):",
+            f"                out[{name!r}] = v",
+            f"        elif (v := other(v, D{i})) is not SKIP:",
+            f"            out[{name!r}] = v",
+        ]
+    lines.append("    return out")
+    exec("\n".join(lines), scope)  # noqa: S102 - our own field names, no input
+    writer = _WRITERS[cls] = scope["write"]
+    return writer
 
 
 def _stored_fields(cls: type) -> tuple[tuple[str, Any], ...]:

@@ -123,11 +123,16 @@ class Engine:
                     else "add a provider that can"
                 )
             )
-        for provider in self.chain(operation):
-            if not remaining:
-                break
-            self._step(state, provider, remaining, poll_timeout)
-            remaining = [k for k in remaining if k not in state.settled_keys]
+        try:
+            for provider in self.chain(operation):
+                if not remaining:
+                    break
+                self._step(state, provider, remaining, poll_timeout)
+                remaining = [k for k in remaining if k not in state.settled_keys]
+        except BaseException:
+            state.behind.settle()  # what was answered is still stored; this error escapes
+            raise
+        state.behind.wait()
         return Run(assemble(state, rows), report)
 
     def estimate(
@@ -293,6 +298,7 @@ class Engine:
         what is still out when the wait ends is pending."""
         poller = self._poller(state, provider)
         self._send(state, provider, poller, poller.resume(state.operation, keys))
+        state.behind.wait()  # the free answers' last write, before anything else is asked
         for key in poller.wait(poll_timeout):
             if key in state.payloads:
                 state.mark_pending(provider.name, key)
@@ -358,9 +364,12 @@ class Engine:
         # every paid answer is stored, even for keys another run asked about (a resumed job)
         if not answers:
             return
-        owner = state.owner if provider.cost(state.operation) else None  # free: never claimed
-        save_answers(self.store, self.settings, provider.name, state.operation, answers,
-                     owner=owner)  # fmt: skip
+        if provider.cost(state.operation):
+            save_answers(self.store, self.settings, provider.name, state.operation, answers,
+                         owner=state.owner)  # fmt: skip
+        else:  # free: never claimed, and written while the next batch is answered
+            save_answers(self.store, self.settings, provider.name, state.operation, answers,
+                         behind=state.behind)  # fmt: skip
         answers = {k: a for k, a in answers.items() if k in state.payloads}
         state.add_many(answers)
         state.pending.difference_update(answers)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from ..config import Settings
 from ..exceptions import AuthenticationError, ProviderError, QuotaExceededError
 from ..http import free_call_deadline
-from ..models import RESULT_TYPES, Answer, Operation
+from ..models import RESULT_TYPES, Answer, Operation, Verification
 from ..providers.base import JobRef, Provider
 from ..store.base import JobRecord, Store
+from .behind import WritesBehind
 from .items import emails_in
 from .reuse import address_keys, learn_identities
 
@@ -43,6 +44,7 @@ def save_answers(
     answers: Mapping[str, Answer],
     *,
     owner: str | None = None,
+    behind: WritesBehind | None = None,
 ) -> None:
     """Store answers the one way every path stores them (a run, a resumed job, a webhook).
 
@@ -50,15 +52,42 @@ def save_answers(
     ``forget`` finds find/enrich answers too and a verify can read them
     (:mod:`contact_udfs.core.reuse`); what an answer teaches of its company is kept
     (:func:`~contact_udfs.core.reuse.learn_identities`); ``owner``'s claims on the
-    keys are dropped in the same write.
+    keys are dropped in the same write. With ``behind`` (answers nobody claimed: no
+    ``owner``), a store that can write later (``put_many_later``) writes in its background
+    thread, and the caller waits for it (:mod:`contact_udfs.core.behind`).
     """
     if not answers:
         return
     rows = {k: a.to_stored() for k, a in answers.items()}
-    emails = {k: address_keys(emails_in(a)) for k, a in answers.items()}
-    store.put_many(provider, operation.value, rows, ttl=settings.ttl_seconds, emails=emails,
-                   owner=owner)  # fmt: skip
+    emails = {k: _mentioned(k, a) for k, a in answers.items()}
+    later = getattr(store, "put_many_later", None) if behind is not None and not owner else None
+    if later is not None and behind is not None:
+        behind.submit(later(provider, operation.value, rows, ttl=settings.ttl_seconds,
+                            emails=emails))  # fmt: skip
+    else:
+        store.put_many(provider, operation.value, rows, ttl=settings.ttl_seconds,
+                       emails=emails, owner=owner)  # fmt: skip
     learn_identities(store, provider, operation, answers, rows, emails, ttl=settings.ttl_seconds)
+
+
+def _mentioned(key: str, answer: Answer) -> Collection[str]:
+    """The addresses ``answer`` mentions and their cache keys (what
+    :func:`~contact_udfs.core.reuse.address_keys` of
+    :func:`~contact_udfs.core.items.emails_in` gives), ``(key,)`` at once for the common
+    verdict that mentions only its own address, already a key: what nearly every verify
+    saves, and what the store writes no link for."""
+    state = answer.__dict__
+    if (
+        type(answer) is Verification
+        and state["email"] == key
+        and state["address"] == key
+        and not state["suggestion"]
+        and "@" in key
+        and key.isascii()
+        and key == key.strip().lower()
+    ):
+        return (key,)
+    return address_keys(emails_in(answer))
 
 
 class JobPoller:

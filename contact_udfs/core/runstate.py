@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import RESULT_TYPES, Answer, Enrichment, Operation, Verification, best_answer
+from .behind import WritesBehind
 from .items import Item, invalid_answer
 from .reports import RunReport
 
@@ -44,6 +45,8 @@ class RunState:
     settled_keys: set[str] = field(default_factory=set)
     spent: int = 0
     done: int = 0
+    #: the free answers' store writes, run beside the next batch (waited for by the engine)
+    behind: WritesBehind = field(default_factory=WritesBehind)
 
     def tick(self, n: int) -> None:
         if n and self.progress is not None:

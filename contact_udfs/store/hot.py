@@ -228,6 +228,10 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_memories)
 
 
+def _written() -> None:
+    """What is left to do of a write already done (:meth:`HotStore.put_many_later`)."""
+
+
 class HotStore:
     """A :class:`~contact_udfs.store.base.Store` answering held answers from memory.
 
@@ -368,6 +372,38 @@ class HotStore:
     ) -> None:
         self._ahead = []  # read before this write: not to be served after it
         self.store.put_many(provider, operation, answers, ttl=ttl, emails=emails, owner=owner)
+        self._hold_saved(provider, operation, answers, ttl)
+
+    def put_many_later(
+        self,
+        provider: str,
+        operation: str,
+        answers: Mapping[str, dict[str, Any]],
+        *,
+        ttl: float | None,
+        emails: Mapping[str, Collection[str]] | None = None,
+    ) -> Callable[[], None]:
+        """The wrapped store's ``put_many_later`` (a write to run later, in any thread), the
+        answers held in memory now; a store without one writes now (a no-op is returned).
+
+        Held before they are written: this process reads them from memory meanwhile, and
+        the writer (:class:`~contact_udfs.core.behind.WritesBehind`) is waited for before
+        the run that saved them ends.
+        """
+        self._ahead = []
+        later = getattr(self.store, "put_many_later", None)
+        if later is None:
+            self.store.put_many(provider, operation, answers, ttl=ttl, emails=emails)
+            write: Callable[[], None] = _written
+        else:
+            write = later(provider, operation, answers, ttl=ttl, emails=emails)
+        self._hold_saved(provider, operation, answers, ttl)
+        return write
+
+    def _hold_saved(
+        self, provider: str, operation: str, answers: Mapping[str, dict[str, Any]],
+        ttl: float | None,
+    ) -> None:  # fmt: skip
         if answers and not _passing.get():
             now = self._clock()
             life = self._max_age if ttl is None else min(ttl, self._max_age)

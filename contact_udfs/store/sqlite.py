@@ -55,6 +55,7 @@ from ._sqlite_sql import (
     _forget_in_jobs,
     _migrate_schema,
     _purge,
+    _upsert_as_json,
 )
 
 # moved to _sqlite_sql with the rest of the SQL; still importable from here
@@ -89,6 +90,26 @@ def _has_links(conn: sqlite3.Connection, provider: str, operation: str) -> bool:
     """Whether any answer of ``provider``/``operation`` has links (one index probe)."""
     sql = "SELECT 1 FROM answer_emails WHERE provider = ? AND operation = ? LIMIT 1"
     return conn.execute(sql, (provider, operation)).fetchone() is not None
+
+
+def _relink(
+    conn: sqlite3.Connection, provider: str, operation: str, keys: Sequence[str],
+    links: list[tuple[str, str, str, str]], owner: str | None,
+) -> None:  # fmt: skip
+    """After answers for ``keys`` are written: their old links go, ``links`` come, and
+    ``owner``'s claims on them are dropped (one transaction with the write)."""
+    if _has_links(conn, provider, operation):  # the old answers' links go
+        _chunked(conn, f"DELETE FROM answer_emails WHERE {_KEYS}", (provider, operation), keys)
+    if owner is not None:
+        _chunked(
+            conn, f"DELETE FROM claims WHERE owner = ? AND {_KEYS}", (owner, provider, operation),
+            keys,
+        )  # fmt: skip
+    conn.executemany("INSERT OR IGNORE INTO answer_emails VALUES (?, ?, ?, ?)", links)
+
+
+def _nothing() -> None:
+    """The write of nothing (see :meth:`SQLiteStore.put_many_later`)."""
 
 
 class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
@@ -166,21 +187,50 @@ class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
             conn.executemany(
                 _UPSERT_ANSWER, [(provider, operation, *row, now, expires) for row in rows]
             )
-            if _has_links(conn, provider, operation):  # the old answers' links go
-                _chunked(
-                    conn, f"DELETE FROM answer_emails WHERE {_KEYS}", (provider, operation), keys
-                )
-            if owner is not None:
-                _chunked(
-                    conn,
-                    f"DELETE FROM claims WHERE owner = ? AND {_KEYS}",
-                    (owner, provider, operation),
-                    keys,
-                )
-            conn.executemany("INSERT OR IGNORE INTO answer_emails VALUES (?, ?, ?, ?)", links)
+            _relink(conn, provider, operation, keys, links, owner)
 
         if keys:
             self._pool.run(work, write=True, what="save answers")
+
+    def put_many_later(
+        self,
+        provider: str,
+        operation: str,
+        answers: Mapping[str, dict[str, Any]],
+        *,
+        ttl: float | None,
+        emails: Mapping[str, Collection[str]] | None = None,
+    ) -> Callable[[], None]:
+        """:meth:`put_many` in two halves: encoded now, written when the returned call runs.
+
+        Why: the write is then one statement (:func:`._sqlite_sql._upsert_as_json`) that
+        SQLite runs with the interpreter's lock released, so a caller running it in a
+        background thread (:class:`~contact_udfs.core.behind.WritesBehind`) answers its
+        next batch meanwhile; ``executemany`` takes the lock back for every row, and in a
+        background thread waits for it each time. No ``owner``: answers written this way
+        are ones nobody claimed (free ones). A SQLite without JSON functions gets the
+        write of :meth:`put_many`, at once.
+        """
+        keys = sorted(answers)
+        if not keys:
+            return _nothing
+        # serialize before locking: a bad payload fails here, in the caller's thread
+        rows = _dumps([[k, answers[k], int(bool(answers[k].get("retryable")))] for k in keys])
+        links = _links(provider, operation, keys, emails or {})
+
+        def work(conn: sqlite3.Connection) -> bool:
+            now = self._clock()
+            expires = None if ttl is None else now + ttl
+            if not _upsert_as_json(conn, provider, operation, rows, now, expires):
+                return False
+            _relink(conn, provider, operation, keys, links, None)
+            return True
+
+        def write() -> None:
+            if not self._pool.run(work, write=True, what="save answers"):
+                self.put_many(provider, operation, answers, ttl=ttl, emails=emails)
+
+        return write
 
     def claim(
         self,

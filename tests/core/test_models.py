@@ -181,3 +181,57 @@ def test_a_batch_of_stored_answers_reads_back_as_each_one_alone(answer):
     assert many[5].checked_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     assert set(many[3].__dict__) == set(many[4].__dict__)  # the unknown keys are left out
     assert type(answer).from_stored_many([]) == []
+
+
+def test_a_maker_builds_what_from_values_builds():
+    from datetime import datetime, timezone
+
+    from contact_udfs.models import FoundEmail, Status, Verification
+
+    now = datetime.now(timezone.utc)
+    make = Verification.maker(provider="local", checked_at=now)
+    values = dict(status=Status.RISKY, reason="disposable", email="a@b.com", address="a@b.com",
+                  syntax_valid=True, disposable=True)  # fmt: skip
+    made = make(**values)
+    plain = Verification.from_values(provider="local", checked_at=now, **values)
+    assert made == plain and made.to_stored() == plain.to_stored()
+    assert made.to_dict() == plain.to_dict()
+    assert make(**values) is not made and make(**values).__dict__ is not made.__dict__
+    find = FoundEmail.maker(provider="local")
+    assert find().candidates == [] and find().candidates is not find().candidates  # fresh factories
+    with pytest.raises(TypeError, match="no field 'nope'"):
+        make(nope=1)
+    with pytest.raises(TypeError, match="no field 'nope'"):
+        Verification.maker(nope=1)
+
+
+@pytest.mark.parametrize("kind", ["Verification", "FoundEmail", "Enrichment"])
+def test_to_stored_keeps_exactly_the_fields_off_their_defaults(kind):
+    """Per field: left out at its default (or a plain value of its kind equal to it);
+    anything else kept, JSON-ready."""
+    import dataclasses
+    import itertools
+    from datetime import datetime, timezone
+
+    from contact_udfs import models
+
+    cls = getattr(models, kind)
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    values = [None, True, False, "", "x", 0, 1, 2.5, [], ["a@b.c"], {}, {"k": 1}, when]
+    fields = [f for f in dataclasses.fields(cls) if f.name not in ("status", "raw")]
+    for field, value in itertools.product(fields, values):
+        answer = cls.from_values(**{field.name: value})
+        default = (
+            field.default if field.default is not dataclasses.MISSING else field.default_factory()
+        )
+        stored = answer.to_stored()
+        at_default = value is default or (
+            type(value) in (bool, int, float, str) and type(value) is type(default)
+            and value == default
+        ) or (isinstance(value, (list, dict)) and not value and value == default)  # fmt: skip
+        if at_default:
+            assert field.name not in stored, (field.name, value)
+        else:
+            expected = value.isoformat() if value is when else value
+            assert stored[field.name] == expected, (field.name, value)
+        assert stored["kind"] == cls.kind and stored["status"] == "unknown"

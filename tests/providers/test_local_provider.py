@@ -90,7 +90,7 @@ def offline_free() -> LocalProvider:
 def test_is_a_free_provider() -> None:
     provider = LocalProvider(check_dns=False)
     assert isinstance(provider, Provider)
-    assert provider.name == "local" and provider.max_batch == 10_000
+    assert provider.name == "local" and provider.max_batch == 2_000
     assert provider.operations == frozenset({Operation.VERIFY, Operation.FIND})
     assert provider.cost(Operation.VERIFY) == provider.cost(Operation.FIND) == 0
     assert provider.credits() is None

@@ -233,3 +233,29 @@ def test_a_read_ahead_that_failed_is_read_again_where_its_error_shows(tmp_path: 
         hot.prefetch(P, V, ["a@x.com"])
         assert hot.get_answers(P, V, ["a@x.com"], Verification)["a@x.com"].from_cache
     assert calls == [["a@x.com"], ["a@x.com"]]
+
+
+def test_a_write_run_later_is_held_at_once(tmp_path: Path) -> None:
+    clock = FakeClock()
+    hot, backend = _pair(tmp_path, clock)
+    write = hot.put_many_later(P, V, {"a@x.com": answer()}, ttl=None)
+    assert hot.get_many(P, V, ["a@x.com"]) == {"a@x.com": answer()} and backend.read == 0
+    assert backend.store.stats()["answers"] == 0  # held, not yet written
+    write()
+    assert backend.store.get_many(P, V, ["a@x.com"]) == {"a@x.com": answer()}
+
+
+def test_a_store_that_cannot_write_later_writes_at_once(tmp_path: Path) -> None:
+    class NoLater(Counting):
+        def __getattr__(self, name: str):
+            if name == "put_many_later":
+                raise AttributeError(name)
+            return getattr(self.store, name)
+
+    clock = FakeClock()
+    backend = NoLater(SQLiteStore(tmp_path / "c.sqlite", clock=clock))
+    hot = HotStore(backend, HotMemory(100), clock=clock)  # type: ignore[arg-type]
+    write = hot.put_many_later(P, V, {"a@x.com": answer()}, ttl=None)
+    assert backend.store.stats()["answers"] == 1  # written before the call returned
+    write()
+    assert backend.store.stats()["answers"] == 1

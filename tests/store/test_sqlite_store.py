@@ -406,3 +406,82 @@ def test_without_sqlite_json_functions_the_read_goes_row_by_row(
     assert store.get_many(P, V, ["a@x.com", "b@x.com"]) == {"a@x.com": answer()}
     assert sql._json_reads is False  # found out once, not asked again
     assert store.get_many(P, V, ["a@x.com"]) == {"a@x.com": answer()}
+
+
+# -- the write to run later ---------------------------------------------------------------------
+
+
+def _rows(path: Path) -> dict[str, tuple]:
+    with sqlite3.connect(path) as raw:
+        return {
+            k: (json.loads(p), r, c, e)
+            for k, p, r, c, e in raw.execute(
+                "SELECT key, payload, retryable, created_at, expires_at FROM answers"
+            )
+        }
+
+
+def _links_of(path: Path) -> set[tuple]:
+    with sqlite3.connect(path) as raw:
+        return set(raw.execute("SELECT provider, operation, key, email FROM answer_emails"))
+
+
+def test_a_write_run_later_stores_what_put_many_stores(tmp_path: Path) -> None:
+    clock = FakeClock()
+    odd = ['a"quote@x.com', "back\\slash@x.com", "josé@bücher.de", "tab\tkey", "k,1"]
+    answers = {k: answer(n=i, note="é\u2028\"'") for i, k in enumerate(odd)}
+    answers["u@x.com"] = answer("unknown", retryable=True, big=2**70)  # beyond orjson's ints
+    emails = {"k,1": ["ada@x.com", "k,1"], "u@x.com": ["u@x.com"]}
+    now_path, later_path = tmp_path / "now.sqlite", tmp_path / "later.sqlite"
+    for p, ttl in ((now_path, 30.1), (later_path, 30.1)):
+        store = SQLiteStore(p, clock=clock)
+        if p == now_path:
+            store.put_many(P, V, answers, ttl=ttl, emails=emails)
+        else:
+            write = store.put_many_later(P, V, answers, ttl=ttl, emails=emails)
+            assert store.stats()["answers"] == 0  # encoded, not written
+            write()
+        store.put_many(P, V, {"x@x.com": answer()}, ttl=None)
+        store.put_many_later(P, V, {"x@x.com": answer("risky")}, ttl=None)()  # an overwrite
+        store.close()
+    assert _rows(later_path) == _rows(now_path)
+    assert _rows(later_path)["u@x.com"][1] == 1 and _rows(later_path)["x@x.com"][0] == answer(
+        "risky"
+    )
+    assert _links_of(later_path) == _links_of(now_path) == {(P, V, "k,1", "ada@x.com")}
+
+
+def test_a_write_run_later_is_one_statement(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite works through the batch in one step, which holds no interpreter lock."""
+    store = SQLiteStore(path)
+    statements: list[str] = []
+    with store._pool.connection() as conn:
+        conn.set_trace_callback(statements.append)
+    write = store.put_many_later(P, V, {f"u{i}@x.com": answer() for i in range(2_000)}, ttl=None)
+    write()
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO ANSWERS")]
+    assert len(inserts) == 1 and store.stats()["answers"] == 2_000
+    assert store.put_many_later(P, V, {}, ttl=None)() is None  # nothing to write
+
+
+def test_without_sqlite_json_functions_a_write_run_later_goes_row_by_row(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contact_udfs.store import _sqlite_sql as sql
+
+    store = SQLiteStore(path)
+    monkeypatch.setattr(sql, "_UPSERT_ANSWERS_JSON", "SELECT no_such_function(:rows)")
+    monkeypatch.setattr(sql, "_json_reads", True)
+    store.put_many_later(P, V, {"a@x.com": answer(), "b@x.com": answer()}, ttl=None)()
+    assert sql._json_reads is False
+    assert store.get_many(P, V, ["a@x.com", "b@x.com"]) == {
+        "a@x.com": answer(), "b@x.com": answer()}  # fmt: skip
+    store.put_many_later(P, V, {"c@x.com": answer()}, ttl=None)()  # not asked again
+    assert store.stats()["answers"] == 3
+
+
+def test_a_bad_payload_fails_before_the_write_is_handed_over(path: Path) -> None:
+    store = SQLiteStore(path)
+    with pytest.raises(TypeError):
+        store.put_many_later(P, V, {"a@x.com": answer(when=object())}, ttl=None)
+    assert store.stats()["answers"] == 0

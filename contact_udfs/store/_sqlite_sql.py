@@ -104,13 +104,17 @@ def _answers(
 
 
 #: the live answers of a JSON array of keys as one text ``key,payload,...``, and the
-#: expired ones' keys as another (expiry is compared in SQL: no time crosses as text)
+#: expired ones' keys as another (expiry is compared in SQL: no time crosses as text).
+#: Each key of the array is looked up in the primary key (``CROSS JOIN`` keeps the array
+#: the outer loop): ``key IN (SELECT value FROM json_each(...))`` first copied the array
+#: into a temporary index, which cost more than the lookups (on an empty cache, 0.72
+#: against 0.16 µs a key; on a full one, 2.7 against 2.0)
 _READ_AS_JSON = """SELECT count(CASE WHEN expires_at IS NULL OR expires_at > :now THEN 1 END),
     group_concat(CASE WHEN expires_at IS NULL OR expires_at > :now
-                      THEN json_quote(key) || ',' || payload END, ','),
-    group_concat(CASE WHEN expires_at <= :now THEN json_quote(key) END, ',')
-    FROM answers WHERE provider = :provider AND operation = :operation
-    AND key IN (SELECT value FROM json_each(:keys))"""
+                      THEN json_quote(a.key) || ',' || payload END, ','),
+    group_concat(CASE WHEN expires_at <= :now THEN json_quote(a.key) END, ',')
+    FROM json_each(:keys) AS j CROSS JOIN answers AS a
+    WHERE a.provider = :provider AND a.operation = :operation AND a.key = j.value"""
 #: False once SQLite turned out to lack its JSON functions (builds before 3.38 may)
 _json_reads = True
 

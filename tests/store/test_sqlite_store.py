@@ -485,3 +485,16 @@ def test_a_bad_payload_fails_before_the_write_is_handed_over(path: Path) -> None
     with pytest.raises(TypeError):
         store.put_many_later(P, V, {"a@x.com": answer(when=object())}, ttl=None)
     assert store.stats()["answers"] == 0
+
+
+def test_the_one_statement_read_takes_a_key_given_twice(path: Path) -> None:
+    from contact_udfs.store import _sqlite_sql as sql
+
+    store = SQLiteStore(path)
+    store.put_many(P, V, {"a@x.com": answer(), "b@x.com": answer("risky")}, ttl=None)
+    with store._pool.connection() as conn:
+        live, stale = sql._decoded_answers(
+            conn, P, V, ["a@x.com", "a@x.com", "b@x.com", "none@x.com"], 0.0
+        )
+    assert live == {"a@x.com": answer(), "b@x.com": answer("risky")} and stale == []
+    assert sql._json_reads is True  # read in one statement, not row by row

@@ -364,12 +364,11 @@ class Engine:
         # every paid answer is stored, even for keys another run asked about (a resumed job)
         if not answers:
             return
-        if provider.cost(state.operation):
-            save_answers(self.store, self.settings, provider.name, state.operation, answers,
-                         owner=state.owner)  # fmt: skip
-        else:  # free: never claimed, and written while the next batch is answered
-            save_answers(self.store, self.settings, provider.name, state.operation, answers,
-                         behind=state.behind)  # fmt: skip
+        # free answers: never claimed, and written while the next batch is answered
+        paid = bool(provider.cost(state.operation))
+        save_answers(self.store, self.settings, provider.name, state.operation, answers,
+                     owner=state.owner if paid else None,
+                     behind=None if paid else state.behind)  # fmt: skip
         answers = {k: a for k, a in answers.items() if k in state.payloads}
         state.add_many(answers)
         state.pending.difference_update(answers)

@@ -60,8 +60,8 @@ def save_answers(
         return
     rows = {k: a.to_stored() for k, a in answers.items()}
     emails = {k: _mentioned(k, a) for k, a in answers.items()}
-    later = getattr(store, "put_many_later", None) if behind is not None and not owner else None
-    if later is not None and behind is not None:
+    later = getattr(store, "put_many_later", None) if not owner else None
+    if behind is not None and later is not None:
         behind.submit(later(provider, operation.value, rows, ttl=settings.ttl_seconds,
                             emails=emails))  # fmt: skip
     else:

@@ -150,21 +150,17 @@ class LocalProvider:
             local, _, domain = address.rpartition("@")
             disposable, free, fix = facts(domain)
             role = is_role(local)
-            if fix:
+            if fix or disposable or self.dns is None:
+                if fix:
+                    status, reason, suggestion = Status.RISKY, "possible_typo", f"{local}@{fix}"
+                elif disposable:
+                    status, reason, suggestion = Status.RISKY, "disposable", None
+                else:
+                    status, reason, suggestion = Status.UNKNOWN, "dns_not_checked", None
                 answers[key] = make(
                     email=key, address=key, syntax_valid=True, disposable=disposable, free=free,
-                    role=role, status=Status.RISKY, reason="possible_typo",
-                    suggestion=f"{local}@{fix}",
-                )  # fmt: skip
-            elif disposable:
-                answers[key] = make(
-                    email=key, address=key, syntax_valid=True, disposable=disposable, free=free,
-                    role=role, status=Status.RISKY, reason="disposable",
-                )  # fmt: skip
-            elif self.dns is None:
-                answers[key] = make(
-                    email=key, address=key, syntax_valid=True, disposable=disposable, free=free,
-                    role=role, status=Status.UNKNOWN, reason="dns_not_checked", retryable=True,
+                    role=role, status=status, reason=reason, suggestion=suggestion,
+                    retryable=status is Status.UNKNOWN,
                 )  # fmt: skip
             else:
                 common = {"email": key, "address": key, "provider": self.name,

@@ -9,7 +9,13 @@ from typing import Any
 
 import orjson
 
-__all__ = ["addresses", "dumps", "erase_mentions", "loads_many", "norm", "unique"]
+__all__ = ["addresses", "dumps", "erase_mentions", "loads_many", "norm", "nothing_to_write",
+           "unique"]  # fmt: skip
+
+
+def nothing_to_write() -> None:
+    """The write ``put_many_later`` returns when nothing is left to write (no answers, or a
+    store that wrote at once)."""
 
 
 def unique(keys: Iterable[str]) -> list[str]:

@@ -134,17 +134,12 @@ def _decoded_answers(
     JSON object, or a SQLite without JSON functions, takes the row-by-row read, which
     decodes text by text as before.
     """
-    global _json_reads
     if _json_reads and keys:
         args = {"now": now, "provider": provider, "operation": operation,
                 "keys": _dumps(list(keys))}  # fmt: skip
-        try:
-            count, live, expired = conn.execute(_READ_AS_JSON, args).fetchone()
-        except sqlite3.OperationalError as exc:
-            if "no such" not in str(exc):  # a busy database is retried by the caller
-                raise
-            _json_reads = False
-        else:
+        cursor = _with_json(conn, _READ_AS_JSON, args)
+        if cursor is not None:
+            count, live, expired = cursor.fetchone()
             stale = json.loads("[" + expired + "]") if expired else []
             if not count:
                 return {}, stale
@@ -172,18 +167,22 @@ def _upsert_as_json(
 ) -> bool:  # fmt: skip
     """Write the answers of ``rows`` (:data:`_UPSERT_ANSWERS_JSON`); False, writing nothing,
     when SQLite lacks its JSON functions (the caller then writes row by row)."""
+    args = {"provider": provider, "operation": operation, "rows": rows, "now": now,
+            "expires": expires}  # fmt: skip
+    return _json_reads and _with_json(conn, _UPSERT_ANSWERS_JSON, args) is not None
+
+
+def _with_json(conn: sqlite3.Connection, sql: str, args: dict[str, Any]) -> sqlite3.Cursor | None:
+    """``sql`` (a statement using SQLite's JSON functions) run; None, and
+    :data:`_json_reads` cleared for good, when this SQLite has none."""
     global _json_reads
-    if _json_reads:
-        args = {"provider": provider, "operation": operation, "rows": rows, "now": now,
-                "expires": expires}  # fmt: skip
-        try:
-            conn.execute(_UPSERT_ANSWERS_JSON, args)
-            return True
-        except sqlite3.OperationalError as exc:
-            if "no such" not in str(exc):  # a busy database is retried by the caller
-                raise
-            _json_reads = False
-    return False
+    try:
+        return conn.execute(sql, args)
+    except sqlite3.OperationalError as exc:
+        if "no such" not in str(exc):  # a busy database is retried by the caller
+            raise
+        _json_reads = False
+        return None
 
 
 def _purge(

@@ -50,6 +50,7 @@ from typing import Any
 
 from ..config import PAID_PROVIDERS
 from ..models import Answer
+from ._common import nothing_to_write
 from ._prefetch import ReadAhead
 from .base import ClaimResult, JobRecord, Store
 
@@ -228,10 +229,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_memories)
 
 
-def _written() -> None:
-    """What is left to do of a write already done (:meth:`HotStore.put_many_later`)."""
-
-
 class HotStore:
     """A :class:`~contact_udfs.store.base.Store` answering held answers from memory.
 
@@ -394,7 +391,7 @@ class HotStore:
         later = getattr(self.store, "put_many_later", None)
         if later is None:
             self.store.put_many(provider, operation, answers, ttl=ttl, emails=emails)
-            write: Callable[[], None] = _written
+            write: Callable[[], None] = nothing_to_write
         else:
             write = later(provider, operation, answers, ttl=ttl, emails=emails)
         self._hold_saved(provider, operation, answers, ttl)

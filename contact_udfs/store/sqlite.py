@@ -38,6 +38,7 @@ from ._budget import sqlite_budget_add as _budget_add
 from ._common import addresses as _addresses
 from ._common import dumps as _dumps
 from ._common import norm as _norm
+from ._common import nothing_to_write
 from ._common import unique as _unique
 from ._sqlite_aliases import SQLiteAliases
 from ._sqlite_claims import SQLiteClaims
@@ -106,10 +107,6 @@ def _relink(
             keys,
         )  # fmt: skip
     conn.executemany("INSERT OR IGNORE INTO answer_emails VALUES (?, ?, ?, ?)", links)
-
-
-def _nothing() -> None:
-    """The write of nothing (see :meth:`SQLiteStore.put_many_later`)."""
 
 
 class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
@@ -213,7 +210,7 @@ class SQLiteStore(SQLiteJournal, SQLiteClaims, SQLiteAliases):
         """
         keys = sorted(answers)
         if not keys:
-            return _nothing
+            return nothing_to_write
         # serialize before locking: a bad payload fails here, in the caller's thread
         rows = _dumps([[k, answers[k], int(bool(answers[k].get("retryable")))] for k in keys])
         links = _links(provider, operation, keys, emails or {})

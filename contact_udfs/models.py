@@ -217,7 +217,8 @@ class Answer:
         out: list[A] = []
         add = out.append
         for data in datas:
-            state = {**base, **data}
+            # (``|`` is a third faster than ``{**base, **data}``, and takes dicts only)
+            state = base | data if data.__class__ is dict else {**base, **data}
             for name, factory in factories:
                 if name not in data:
                     state[name] = factory()

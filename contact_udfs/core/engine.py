@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from ..config import Settings
@@ -38,7 +39,7 @@ from ..identity.patterns import pattern_of
 from ..models import RESULT_TYPES, Answer, Operation, Verification
 from ..providers.base import Provider, Task
 from ..store.base import Store
-from .bulk import paused_gc
+from .bulk import paused_gc, streaming
 from .claims import Heartbeat, new_owner, take_over_dead
 from .items import Item, cached_answers, normalize_item
 from .jobs import JobPoller, save_answers
@@ -124,11 +125,14 @@ class Engine:
                 )
             )
         try:
-            for provider in self.chain(operation):
-                if not remaining:
-                    break
-                self._step(state, provider, remaining, poll_timeout)
-                remaining = [k for k in remaining if k not in state.settled_keys]
+            # more contacts than the hot layer holds: holding each only to evict it for the
+            # next would be all cost (a frame's slices are told so for the whole frame)
+            with streaming(self.store, len(payloads)):
+                for provider in self.chain(operation):
+                    if not remaining:
+                        break
+                    self._step(state, provider, remaining, poll_timeout)
+                    remaining = [k for k in remaining if k not in state.settled_keys]
         except BaseException:
             state.behind.settle()  # what was answered is still stored; this error escapes
             raise
@@ -181,17 +185,21 @@ class Engine:
         self, state: RunState, provider: Provider, keys: list[str], poll_timeout: float | None
     ) -> None:
         op = state.operation
-        usable = []
-        for key in keys:
-            why = provider.unsupported(op, state.payloads[key])
-            if why:
-                state.add(key, RESULT_TYPES[op](reason=why, provider=provider.name))
-            else:
-                usable.append(key)
+        # asked in one pass (a slice holds ten thousand keys), looped over only if refused
+        whys = list(map(partial(provider.unsupported, op), map(state.payloads.__getitem__, keys)))
+        usable = keys
+        if any(whys):
+            usable = []
+            for key, why in zip(keys, whys, strict=True):
+                if why:
+                    state.add(key, RESULT_TYPES[op](reason=why, provider=provider.name))
+                else:
+                    usable.append(key)
         cached, reused = self._cached(provider, op, usable, state.retry_unknown)
         state.reused.update(reused)
         state.tick(state.add_many(cached))
-        misses = [k for k in usable if k not in cached]
+        # (what was found is among the keys asked: as many found means nothing to send)
+        misses = [] if len(cached) == len(usable) else [k for k in usable if k not in cached]
         if not misses:
             return
         cost = provider.cost(op) * len(misses)
@@ -354,8 +362,10 @@ class Engine:
         reaches the second lookup (everything is found by the first).
         """
         found = cached_answers(self.store, provider.name, op, keys, retry_unknown)
+        if len(found) == len(keys):  # (found among ``keys``, which hold no repeats)
+            return found, set()
         misses = [k for k in keys if k not in found]
-        reused = reused_answers(self.store, provider, op, misses, retry_unknown) if misses else {}
+        reused = reused_answers(self.store, provider, op, misses, retry_unknown)
         return {**found, **reused}, set(reused)
 
     def _save(

@@ -34,10 +34,12 @@ class ReadAhead:
 
     def __init__(self, read: Reader, provider: str, operation: str, keys: Sequence[str]) -> None:
         self.provider, self.operation = provider, operation
-        self.keys = frozenset(keys)
+        #: the keys in the order given, each once: the order a read of them asks in
+        self._order = list(dict.fromkeys(keys))
+        self.keys = frozenset(self._order)
         self._result: dict[str, dict[str, Any]] | None = None
         self._thread = threading.Thread(
-            target=self._run, args=(read, list(self.keys)), name="contact_udfs-read-ahead",
+            target=self._run, args=(read, self._order), name="contact_udfs-read-ahead",
             daemon=True,
         )  # fmt: skip
         self._thread.start()
@@ -60,4 +62,6 @@ class ReadAhead:
         got = self._result
         if got is None:
             return None
+        if list(got) == (keys if isinstance(keys, list) else list(keys)):
+            return got  # the usual case: a read of the same keys, all found, in order
         return {key: got[key] for key in keys if key in got}

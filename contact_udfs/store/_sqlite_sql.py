@@ -150,7 +150,7 @@ def _decoded_answers(
             if flat is not None and len(flat) == 2 * count and all(
                 type(flat[i]) is dict for i in range(1, len(flat), 2)
             ):
-                return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}, stale
+                return dict(zip(flat[::2], flat[1::2])), stale
     texts: dict[str, str] = {}
     stale = []
     for key, (payload, _, expires) in _answers(conn, provider, operation, keys).items():

@@ -68,7 +68,10 @@ def _ask(
                 return report, True
             with paused_gc():  # one slice at a time: its garbage is collected after it
                 # (the items are made in the pause too: no collection walks the frame)
-                chunk = items[start : start + size] if chunk is None else chunk
+                if chunk is None:
+                    chunk = items[start : start + size]
+                    # the first slice's own read, beside the making of the next one's items
+                    ahead.read(chunk)
                 following = ahead.start(items, start + size, size)
                 run = client.run(
                     op, chunk, providers=opts.providers, retry_unknown=opts.retry_unknown,
@@ -88,7 +91,8 @@ def _ask(
 class _ReadAhead:
     """Reads the next slice's stored answers while this slice is answered.
 
-    From the first slice on (the second is read while the first is answered), and
+    From the first slice on (its own read runs while the second slice's items are made,
+    and the second is read while the first is answered), and
     after that only while slices come wholly from the cache (a rerun, where the reads
     are most of the work); only for items already normalized (the Arrow path's
     :class:`~contact_udfs.core.items.Item`, whose keys are known before the engine
@@ -115,12 +119,18 @@ class _ReadAhead:
         if not self._on or self._first is None or start >= len(items):
             return None
         following = list(items[start : start + size])
-        keys = [i.key for i in following if type(i) is Item and i.key is not None]
-        if len(keys) != len(following):  # not all normalized yet: nothing to read ahead
-            return following
+        self.read(following)
+        return following
+
+    def read(self, chunk: Sequence[Any]) -> None:
+        """Start reading the stored answers of ``chunk``, when its items are normalized."""
+        if not self._on or self._first is None:
+            return
+        keys = [i.key for i in chunk if type(i) is Item and i.key is not None]
+        if len(keys) != len(chunk):  # not all normalized yet: nothing to read ahead
+            return
         assert self._prefetch is not None
         self._prefetch(self._first, self._op.value, keys)
-        return following
 
     def learn(self, report: RunReport) -> None:
         """Read ahead after a slice whose every contact came from the cache."""

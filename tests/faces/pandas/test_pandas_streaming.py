@@ -189,6 +189,18 @@ def test_a_run_bigger_than_the_hot_layer_holds_none_of_its_answers(local_client:
     assert len(memory) == 3  # a run the memory can hold is held, for its rerun
 
 
+def test_one_call_bigger_than_the_hot_layer_holds_none_of_its_answers(local_client: Client):
+    memory = local_client.store.memory  # type: ignore[attr-defined]
+    memory.resize(5)
+    emails = [f"user{i}@example.com" for i in range(6)]
+    run = local_client.run("verify", emails + emails)  # repeats count once
+    assert run.report.distinct == 6 and len(memory) == 0
+    again = local_client.run("verify", emails)
+    assert all(a.from_cache for a in again.results) and len(memory) == 0
+    local_client.run("verify", emails[:5])
+    assert len(memory) == 5  # a call the memory can hold is held, for its rerun
+
+
 def test_streaming_passes_through_only_past_the_memory_size(local_client: Client):
     store = local_client.store
     store.memory.resize(2)  # type: ignore[attr-defined]
@@ -297,14 +309,15 @@ def test_a_cached_rerun_reads_the_next_slice_ahead_and_a_first_run_stops_doing_s
     first = run_frame(df, "verify", {"email": "email"}, client=local_client, chunk_size=10,
                       progress=False)  # fmt: skip
     assert not first.frame["email_from_cache"].any()
-    # each slice is looked up when its turn comes; only the second was also read ahead
-    # (before the first slice showed it asks the provider, and its writes dropped that read)
-    assert sorted(reads) == sorted([("MainThread", 10)] * 5 + [("contact_udfs-read-ahead", 10)])
+    # the first two slices were read ahead (before the first slice showed it asks the
+    # provider); the first slice's writes dropped the second's read, so from the second on
+    # each slice is looked up when its turn comes
+    assert sorted(reads) == sorted([("MainThread", 10)] * 4 + [("contact_udfs-read-ahead", 10)] * 2)
     reads.clear()
     again = run_frame(df, "verify", {"email": "email"}, client=local_client, chunk_size=10,
                       progress=False)  # fmt: skip
     assert bool(again.frame["email_from_cache"].all())
     assert again.frame["email_status"].tolist() == first.frame["email_status"].tolist()
-    # from the second slice on each is read while the one before it is answered; every
-    # key is read once
-    assert sorted(reads) == sorted([("MainThread", 10)] + [("contact_udfs-read-ahead", 10)] * 4)
+    # each slice is read in the background (the first while the second's items are made,
+    # then each while the one before it is answered); every key is read once
+    assert reads == [("contact_udfs-read-ahead", 10)] * 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from ..models import RESULT_TYPES, Answer, Enrichment, Operation, Verification, best_answer
@@ -86,14 +87,30 @@ def assemble(state: RunState, rows: list[Item]) -> list[Answer]:
     """One answer per row, in input order; fills the report's final counts."""
     report = state.report
     report.pending = len(state.pending)
+    report.reused = len(state.reused - state.fresh - state.pending)
+    return _per_row(state.operation, rows, _per_key(state))
+
+
+def _per_key(state: RunState) -> dict[str, Answer]:
+    """The answer of each distinct key; counts the report's ``from_cache`` (keys not
+    answered afresh nor pending whose answers include a cached one) and ``retryable``."""
+    report = state.report
+    gathered, pending, fresh = state.answers, state.pending, state.fresh
+    if not pending:
+        # the usual run (a cached slice, a first run): one answer per key, each its key's
+        final = {key: got[0] for key, got in gathered.items() if len(got) == 1}
+        if len(final) == len(gathered) == len(state.payloads):  # (gathered: payload keys)
+            report.retryable = sum(map(_RETRYABLE, final.values()))
+            report.from_cache = sum(
+                1 for key, answer in final.items() if answer.from_cache and key not in fresh
+            ) if fresh else sum(map(_FROM_CACHE, final.values()))  # fmt: skip
+            return final
     report.from_cache = sum(
-        1 for key, got in state.answers.items()
-        if key not in state.fresh and key not in state.pending
+        1 for key, got in gathered.items()
+        if key not in fresh and key not in pending
         and (got[0].from_cache or any(a.from_cache for a in got))
     )  # fmt: skip
-    report.reused = len(state.reused - state.fresh - state.pending)
-    final: dict[str, Answer] = {}
-    gathered, pending = state.answers, state.pending
+    final = {}
     retryable = 0
     for key in state.payloads:
         got = gathered.get(key)
@@ -108,20 +125,38 @@ def assemble(state: RunState, rows: list[Item]) -> list[Answer]:
             retryable += best.retryable
         final[key] = best
     report.retryable = retryable
+    return final
+
+
+def _per_row(operation: Operation, rows: list[Item], final: dict[str, Answer]) -> list[Answer]:
+    """Each row's answer: its key's, as it is unless the row must see it otherwise."""
     out: list[Answer] = []
+    add = out.append
+    get = final.get
     for item in rows:
-        if item.key is None:
-            out.append(invalid_answer(state.operation, item))
-            continue
-        answer = final[item.key]
-        # rebuilding a frozen answer per row is the main cost of a cached run: only when needed
-        if isinstance(answer, Verification) and (
-            answer.email != item.display or answer.address is None
-        ):
-            answer = answer.replace(email=item.display, address=answer.address or item.key)
-        elif isinstance(answer, Enrichment) and answer.custom_fields != (
-            mine := item.payload.get("custom_fields", {})
-        ):  # each row gets back its own custom_fields, whoever paid for the answer
-            answer = answer.replace(custom_fields=dict(mine))
-        out.append(answer)
+        answer = get(item.key)  # type: ignore[arg-type]
+        if answer is None:  # no key: rejected locally
+            add(invalid_answer(operation, item))
+        elif answer.__class__ is Verification and answer.email == item.display \
+                and answer.address is not None:  # fmt: skip
+            add(answer)  # the usual verdict, shown as it is
+        else:
+            add(_for_row(answer, item))
     return out
+
+
+def _for_row(answer: Answer, item: Item) -> Answer:
+    """``answer`` as ``item``'s row shows it. Rebuilding a frozen answer per row is the main
+    cost of a cached run: only when needed."""
+    if isinstance(answer, Verification) and (
+        answer.email != item.display or answer.address is None
+    ):
+        return answer.replace(email=item.display, address=answer.address or item.key)
+    if isinstance(answer, Enrichment) and answer.custom_fields != (
+        mine := item.payload.get("custom_fields", {})
+    ):  # each row gets back its own custom_fields, whoever paid for the answer
+        return answer.replace(custom_fields=dict(mine))
+    return answer
+
+
+_RETRYABLE, _FROM_CACHE = attrgetter("retryable"), attrgetter("from_cache")

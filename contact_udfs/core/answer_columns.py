@@ -163,11 +163,16 @@ def field_values(answers: Sequence[Answer | None], names: Sequence[str]) -> dict
     """
     from operator import itemgetter
 
-    try:
-        states = [a.__dict__ for a in answers]  # type: ignore[union-attr]
-        return {n: list(map(itemgetter(n), states)) for n in names}
-    except (AttributeError, KeyError):
-        return {n: [None if a is None else getattr(a, n, None) for a in answers] for n in names}
+    kinds = set(map(type, answers))
+    # a property (``raw``, kept as JSON text until read) must be read as an attribute
+    plain = not any(isinstance(getattr(k, n, None), property) for k in kinds for n in names)
+    if plain:
+        try:
+            states = [a.__dict__ for a in answers]  # type: ignore[union-attr]
+            return {n: list(map(itemgetter(n), states)) for n in names}
+        except (AttributeError, KeyError):
+            pass
+    return {n: [None if a is None else getattr(a, n, None) for a in answers] for n in names}
 
 
 def _cell_text(value: Any) -> str | None:

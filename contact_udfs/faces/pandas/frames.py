@@ -19,6 +19,8 @@ import dataclasses
 import threading
 from collections.abc import Hashable, Mapping, Sequence
 from functools import partial
+from itertools import repeat
+from operator import eq
 from typing import Any, TypedDict
 
 import numpy as np
@@ -163,11 +165,13 @@ def _solve(
         """One slice's answers go straight into the rows they answer: no answer, and no
         column of distinct values, outlives its slice."""
         nonlocal done
-        local.append(np.fromiter((a is not None and a.provider == "validation" for a in answers),
-                                 dtype=bool, count=len(answers)))  # fmt: skip
+        fields = field_values(answers, [*names, "provider"] if "provider" not in names else names)
+        # rejected locally: the provider is "validation" (None for an answer never asked)
+        local.append(np.fromiter(map(eq, fields["provider"], repeat("validation")), dtype=bool,
+                                 count=len(answers)))  # fmt: skip
         where, pick = rows.of(done, done + len(answers))
-        for name, values in field_values(answers, names).items():
-            columns[name].fill(values, where, pick)
+        for name in names:
+            columns[name].fill(fields[name], where, pick)
         done += len(answers)
 
     report, cancelled = _ask(client or default_client(), op, items, opts, collect)

@@ -180,6 +180,7 @@ def test_cancel_leaves_rows_not_reached_empty(local_client: Client):
                      progress=False)  # fmt: skip
     assert done.cancelled
     assert done.frame["email_status"].isna().all()
+    assert done.report.invalid == 0  # rows never asked are not rejected ones
 
 
 def test_find_with_the_offline_provider(local_client: Client):

@@ -3,18 +3,15 @@
 Why: ``pd.factorize`` of a million-row Arrow string column builds a hash table
 several times the size of the text (130 MiB at a million rows), and the
 distinct values it returns become a million Python strings before the first
-slice is asked. Here Arrow's own hash (``dictionary_encode``) numbers the cells
-in order of first appearance (an integer per row, the distinct texts kept as
-Arrow text), and a slice's distinct values become Python strings only when
-that slice is asked (:meth:`Cells.__getitem__`), so what a run holds for its
-input is a few integers per row. Hashing replaced a stable sort of the column:
-0.66 against 1.22 s at a million rows, and no longer ``n log n``.
+slice is asked. Here the cells are grouped by a stable sort of the column
+(an index per row), and a slice's distinct values become Python strings only
+when that slice is asked (:meth:`Cells.__getitem__`), so what a run holds for
+its input is a few integers per row.
 
 The result is the one ``factorize`` gives: distinct values in order of first
-appearance, each row coded by its value, missing cells one last item ``None``;
-the spellings of one address (the same text once case and outer spaces are
-dropped) are one run of items. Columns not stored as Arrow text take the
-general path (:func:`~contact_udfs.core.columns_detect.distinct_inputs`).
+appearance, each row coded by its value, missing cells one last item ``None``.
+Columns not stored as Arrow text take the general path
+(:func:`~contact_udfs.core.columns_detect.distinct_inputs`).
 """
 
 from __future__ import annotations
@@ -26,6 +23,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["Cells", "distinct_cells"]
+
+#: sorted neighbours compared per block (bounds the strings one comparison copies)
+_BLOCK = 1 << 16
 
 
 class Cells(Sequence[Any]):
@@ -78,12 +78,11 @@ def distinct_cells(
     makes each slice's Arrow cells its items (else they are Python strings and None).
 
     With ``key`` (Arrow cells in, an Arrow array of keys out, null for "no key of its
-    own"), spellings of one value that share a key are one item: ``Ann@X.com`` and
-    `` ann@x.com`` are asked, and answered, once. The first row of them stands for
-    them, so this is only for a ``parse`` that makes the same item of each (a caller
-    that shows no spelling). Only spellings of one family (the same text once case and
-    outer spaces are dropped) are merged; the others stay apart, which is always right,
-    only less frugal.
+    own"), spellings of one value that sort next to each other and share a key are one
+    item: ``Ann@X.com`` and `` ann@x.com`` are asked, and answered, once. Their first
+    row stands for them, so this is only for a ``parse`` that makes the same item of
+    each (a caller that shows no spelling). Cells it does not merge stay apart, which
+    is always right, only less frugal.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -93,48 +92,66 @@ def distinct_cells(
     ):
         return None
     arrow = values.array.__arrow_array__()
-    flat = arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
-    n = len(flat)
-    # hashed, not sorted: the distinct cells come in order of first appearance
-    encoded = pc.dictionary_encode(flat)
-    cells = encoded.dictionary
-    rows = _codes(encoded.indices)  # per row, its cell (-1: missing)
-    del encoded
-    first = _firsts(rows)  # each cell's first row (increasing: cells are in that order)
-    # families: the cells alike once case and outer spaces are dropped
-    family = _codes(pc.dictionary_encode(pc.utf8_lower(pc.utf8_trim_whitespace(cells))).indices)
-    family_first = first[_firsts(family)][family]  # per cell, its family's first row
-    # items: the cells of one family sharing one key are one, each other cell its own
-    head = np.arange(len(cells))  # per cell, the cell standing for its item
-    if key is not None and len(cells):
-        keys = _codes(pc.dictionary_encode(key(cells)).indices)
-        keyed = np.flatnonzero(keys >= 0)
-        pair = family[keyed].astype(np.int64) * (int(keys.max()) + 1) + keys[keyed]
-        _, at, which = np.unique(pair, return_index=True, return_inverse=True)
-        head[keyed] = keyed[at][which.reshape(-1)]  # a pair's first cell stands for it
-    heads = np.flatnonzero(head == np.arange(len(cells)))
+    if isinstance(arrow, pa.Array):
+        arrow = pa.chunked_array([arrow])
+    n = len(arrow)
+    valid = n - arrow.null_count
+    # sorted by the text as typed once case and outer spaces are dropped, then as it is:
+    # the variants of one address sit together, nulls last
+    alike = pc.utf8_lower(pc.utf8_trim_whitespace(arrow))
+    table = pa.table({"alike": alike, "cell": arrow})
+    keys = [("alike", "ascending"), ("cell", "ascending")]
+    order = np.asarray(pc.sort_indices(table, sort_keys=keys)).astype(np.intp, copy=False)
+    order = order[:valid]
+    del table
+    starts = np.ones(valid, dtype=bool)  # where a new cell begins, in sorted order
+    kin = np.ones(valid, dtype=bool)  # where a new family of variants begins
+    for lo in range(1, valid, _BLOCK):
+        hi = min(lo + _BLOCK, valid)
+        rows = order[lo - 1 : hi]
+        starts[lo:hi] = _differ(arrow.take(rows))
+        kin[lo:hi] = _differ(alike.take(rows))
+    del alike
+    group = np.cumsum(starts, dtype=np.int32) - 1
+    first = order[starts]  # the sort is stable: each cell's first row
+    # a family's first row, for each of its cells (families are runs of cells)
+    kin = kin[starts]
+    family = np.cumsum(kin) - 1
+    family_first = np.minimum.reduceat(first, np.flatnonzero(kin))[family] \
+        if len(first) else first  # fmt: skip
+    # items: runs of cells (in sorted order) of one family sharing one key, else cells
+    alone = np.ones(len(first), dtype=bool) if key is None else kin | ~_same_key(arrow, first, key)
+    unit = np.cumsum(alone, dtype=np.int32) - 1
+    heads = np.flatnonzero(alone)
+    unit_first = np.minimum.reduceat(first, heads) if len(first) else first
+    unit_family_first = family_first[heads]
     # items in order of their family's first appearance, then of their own: with no
     # variants that is the order of first appearance; with them, a family is one run
-    rank = np.argsort(family_first[heads], kind="stable")
-    number = np.empty(len(cells), dtype=np.int32)
-    number[heads[rank]] = np.arange(len(heads), dtype=np.int32)
-    codes = number[head][rows] if n else np.zeros(0, dtype=np.int32)
-    codes[rows < 0] = len(heads)  # missing cells: the last item
-    valid = n - flat.null_count
-    return Cells(pa.chunked_array([flat]), first[heads[rank]], codes, valid < n, parse)
+    rank = np.lexsort((unit_first, unit_family_first))
+    renumber = np.empty(len(rank), dtype=np.int32)
+    renumber[rank] = np.arange(len(rank), dtype=np.int32)
+    codes = np.full(n, len(rank), dtype=np.int32)  # missing cells: the last item
+    codes[order] = renumber[unit[group]]
+    return Cells(arrow, unit_first[rank], codes, valid < n, parse)
 
 
-def _codes(indices: Any) -> Any:
-    """Dictionary indices as int32 numbers, -1 where null."""
+def _same_key(arrow: Any, first: Any, key: Callable[[Any], Any]) -> Any:
+    """For each distinct cell (in sorted order), whether its key is the one before's, both
+    keys not null; worked out per block, so no column of keys is ever held whole."""
     import pyarrow.compute as pc
 
-    return pc.fill_null(indices, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    same = np.zeros(len(first), dtype=bool)
+    for lo in range(1, len(first), _BLOCK):
+        hi = min(lo + _BLOCK, len(first))
+        keys = key(arrow.take(first[lo - 1 : hi]))
+        same[lo:hi] = pc.fill_null(pc.equal(keys[1:], keys[:-1]), False).to_numpy(
+            zero_copy_only=False
+        )
+    return same
 
 
-def _firsts(codes: Any) -> Any:
-    """Where each code first appears, for codes numbered in order of first appearance
-    (a dictionary's indices; -1 for none): where the running maximum rises."""
-    if not len(codes):
-        return np.zeros(0, dtype=np.intp)
-    top = np.maximum.accumulate(codes)
-    return np.flatnonzero(np.diff(top, prepend=-1) > 0)
+def _differ(block: Any) -> Any:
+    """For each value of ``block`` after the first, whether it differs from the one before."""
+    import pyarrow.compute as pc
+
+    return ~pc.equal(block[1:], block[:-1]).to_numpy(zero_copy_only=False)

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
+import contact_udfs.faces.pandas.distinct as distinct_mod
 from contact_udfs import Client
 from contact_udfs.core.answer_columns import RowColumn, answer_array, field_values, take
 from contact_udfs.core.bulk import streaming
@@ -36,7 +37,11 @@ def _column(values: list[str | None], chunks: int = 1) -> pd.Series:
     return pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="str")
 
 
-def test_distinct_cells_code_every_row_and_keep_variants_together():
+@pytest.mark.parametrize("block", [distinct_mod._BLOCK, 3])
+def test_distinct_cells_code_every_row_and_keep_variants_together(
+    monkeypatch: pytest.MonkeyPatch, block: int
+):
+    monkeypatch.setattr(distinct_mod, "_BLOCK", block)
     rng = random.Random(7)
     for _ in range(60):
         values = [rng.choice(CELLS) for _ in range(rng.randint(0, 40))]
@@ -60,9 +65,13 @@ def _parts(cells: pa.ChunkedArray) -> list[tuple[str | None, str | None]]:
     return [email_parts(c)[1:] if c is not None else (None, "empty") for c in cells.to_pylist()]
 
 
-def test_with_a_key_the_spellings_of_one_plain_address_are_one_item():
+@pytest.mark.parametrize("block", [distinct_mod._BLOCK, 2])
+def test_with_a_key_the_spellings_of_one_plain_address_are_one_item(
+    monkeypatch: pytest.MonkeyPatch, block: int
+):
     """Plain spellings of one address become one item; a row's item still gives its own
     cell's key or error, and no other cell is merged."""
+    monkeypatch.setattr(distinct_mod, "_BLOCK", block)
     rng = random.Random(13)
     plain = ["Ann@X.io", " ann@x.io", "ANN@X.IO\t"]  # one family, one key
     pool = [*CELLS, *plain, "Ann <ann@x.io>", "josé@x.io", "JOSÉ@x.io", "#N/A", "#n/a"]

@@ -159,13 +159,15 @@ def _solve(
     rows = _Rows(codes)
     columns = {name: RowColumn(name, rows.n) for name in names}
     local: list[Any] = []
+    # the provider tells the rows rejected locally, shown or not
+    read = names if "provider" in names else [*names, "provider"]
     done = 0
 
     def collect(answers: Sequence[Any]) -> None:
         """One slice's answers go straight into the rows they answer: no answer, and no
         column of distinct values, outlives its slice."""
         nonlocal done
-        fields = field_values(answers, [*names, "provider"] if "provider" not in names else names)
+        fields = field_values(answers, read)
         # rejected locally: the provider is "validation" (None for an answer never asked)
         local.append(np.fromiter(map(eq, fields["provider"], repeat("validation")), dtype=bool,
                                  count=len(answers)))  # fmt: skip
